@@ -19,6 +19,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
+    # The LMS (records, learning, the JSON API at /api/v1/), mounted by name: cms imports no app.
+    path("", include("lms.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("articles/feed/", LatestArticlesFeed(), name="article_feed"),

@@ -1,5 +1,8 @@
 """factory_boy factories shared by the whole suite."""
 
+import datetime
+import itertools
+
 from django.contrib.auth import get_user_model
 
 from wagtail.models import Page
@@ -7,6 +10,9 @@ from wagtail.models import Page
 import factory
 
 from cms.models import ArticleIndexPage, ArticlePage, HomePage
+from lms import idcard, pinyin
+from lms.models import Area, Member, MemberCategory, Team, TeamStatus
+from lms.services.areas import area_create
 
 PASSWORD = "pass-1234"
 
@@ -83,3 +89,74 @@ class ArticlePageFactory(PageFactory):
     body = factory.LazyFunction(
         lambda: [("paragraph", "<p>暴雨来临前，请检查门窗并准备应急包。</p>")]
     )
+
+
+# -- LMS records -------------------------------------------------------------------------
+
+
+def valid_id_number(birth: datetime.date, serial: int, area_code: str = "450103") -> str:
+    """A well-formed resident ID number (correct check character) for tests."""
+    first17 = f"{area_code}{birth:%Y%m%d}{serial % 1000:03d}"
+    return first17 + idcard.check_char(first17)
+
+
+class AreaFactory:
+    """Builds areas through the tree API (not factory_boy: treebeard inserts need a parent)."""
+
+    @staticmethod
+    def region(name="广西壮族自治区", code="450000") -> Area:
+        return area_create(name=name, code=code)
+
+    @staticmethod
+    def child(parent: Area, name: str, code: str) -> Area:
+        return area_create(parent=parent, name=name, code=code)
+
+
+def area_tree() -> dict[str, Area]:
+    """Region → two cities → a county each → a township each → two communities each."""
+    region = AreaFactory.region()
+    nanning = AreaFactory.child(region, "南宁市", "450100")
+    qingxiu = AreaFactory.child(nanning, "青秀区", "450103")
+    xinzhu = AreaFactory.child(qingxiu, "新竹街道", "450103001")
+    liuzhou = AreaFactory.child(region, "柳州市", "450200")
+    chengzhong = AreaFactory.child(liuzhou, "城中区", "450202")
+    chengzhong_st = AreaFactory.child(chengzhong, "城中街道", "450202001")
+    return {
+        "region": region,
+        "nanning": nanning,
+        "qingxiu": qingxiu,
+        "xinzhu": xinzhu,
+        "xinzhu_1": AreaFactory.child(xinzhu, "新竹社区", "450103001001"),
+        "xinzhu_2": AreaFactory.child(xinzhu, "桂雅路社区", "450103001002"),
+        "liuzhou": liuzhou,
+        "chengzhong": chengzhong,
+        "chengzhong_st": chengzhong_st,
+        "chengzhong_1": AreaFactory.child(chengzhong_st, "公园社区", "450202001001"),
+    }
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.LazyAttribute(lambda t: f"{t.community.name}应急响应队")
+    status = TeamStatus.ACTIVE
+    founded_on = datetime.date(2024, 3, 1)
+
+
+_serial = itertools.count(1)
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    team = None
+    name = factory.Iterator(["张三", "李四", "王五", "赵六", "陈七", "黄八", "覃九", "韦十"])
+    name_pinyin = factory.LazyAttribute(lambda m: pinyin.sort_key(m.name))
+    gender = "M"
+    birth_date = datetime.date(1985, 6, 15)
+    phone = factory.Sequence(lambda n: f"138{n:08d}")
+    id_number = factory.LazyAttribute(lambda m: valid_id_number(m.birth_date, next(_serial)))
+    category = MemberCategory.VOLUNTEER
+    joined_on = datetime.date(2024, 3, 1)

@@ -216,3 +216,4 @@ LOGGING = {
 SITE_NAME = _("应急先锋学院")
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 ALLOW_DEMO_DATA = env_bool("ALLOW_DEMO_DATA", True)
+AUTHENTICATION_BACKENDS = ["lms.auth.UsernameOrPhoneBackend"]

@@ -1,0 +1,1 @@
+"""Views shown inside the Wagtail admin (registered in lms/wagtail_hooks.py)."""

@@ -1,0 +1,3 @@
+"""Roster spreadsheets in the admin: template download, import (dry run first), exports."""
+
+urlpatterns = []

@@ -1,0 +1,144 @@
+"""What a signed-in person may see and change, worked out once per request.
+
+Every view, export, admin screen and API endpoint asks the scope for its querysets
+and looks objects up *within* them, so an object outside the scope is simply not
+found (404), and ids cannot be probed.
+"""
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+
+from .models import Area, AreaAdministrator, Instructor, Member, Team
+
+_CACHE_ATTR = "_lms_scope"
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int | None
+    is_global: bool = False
+    # Paths of the area subtrees the user administers.
+    area_paths: tuple[str, ...] = ()
+    # Teams the user leads (as leader or deputy).
+    led_team_ids: frozenset[int] = field(default_factory=frozenset)
+    member_id: int | None = None
+    instructor_id: int | None = None
+    # Subtrees in which the user may read full ID numbers (a permission per role).
+    id_number_paths: tuple[str, ...] = ()
+
+    # -- who is this --------------------------------------------------------------
+    @property
+    def is_area_admin(self) -> bool:
+        return self.is_global or bool(self.area_paths)
+
+    @property
+    def is_leader(self) -> bool:
+        return bool(self.led_team_ids)
+
+    @property
+    def manages_records(self) -> bool:
+        """May change teams' rosters (area administrators and team leaders)."""
+        return self.is_area_admin or self.is_leader
+
+    # -- what may be seen ---------------------------------------------------------
+    def _subtree_q(self, prefix: str) -> Q:
+        if not self.area_paths:
+            return Q(pk__in=[])
+        return reduce(or_, (Q(**{f"{prefix}path__startswith": p}) for p in self.area_paths))
+
+    def areas(self) -> QuerySet[Area]:
+        if self.is_global:
+            return Area.objects.all()
+        q = self._subtree_q("")
+        if self.led_team_ids:
+            q |= Q(team__pk__in=self.led_team_ids)
+        return Area.objects.filter(q)
+
+    def teams(self) -> QuerySet[Team]:
+        if self.is_global:
+            return Team.objects.all()
+        q = self._subtree_q("community__") | Q(pk__in=self.led_team_ids)
+        if self.member_id:
+            q |= Q(members__pk=self.member_id)
+        return Team.objects.filter(q).distinct() if self.member_id else Team.objects.filter(q)
+
+    def managed_teams(self) -> QuerySet[Team]:
+        """Teams whose roster the user may change."""
+        if self.is_global:
+            return Team.objects.all()
+        return Team.objects.filter(self._subtree_q("community__") | Q(pk__in=self.led_team_ids))
+
+    def members(self) -> QuerySet[Member]:
+        if self.is_global:
+            return Member.objects.all()
+        q = self._subtree_q("team__community__") | Q(team_id__in=self.led_team_ids)
+        if self.member_id:
+            q |= Q(pk=self.member_id)
+        return Member.objects.filter(q)
+
+    def instructors(self) -> QuerySet[Instructor]:
+        """Instructors serving an area inside the user's subtree or above it (serving it)."""
+        if self.is_global:
+            return Instructor.objects.all()
+        q = Q(pk=self.instructor_id) if self.instructor_id else Q(pk__in=[])
+        paths = list(self.area_paths)
+        if self.led_team_ids:
+            paths += list(
+                Area.objects.filter(team__pk__in=self.led_team_ids).values_list("path", flat=True)
+            )
+        for path in paths:
+            ancestors = [path[:i] for i in range(Area.steplen, len(path) + 1, Area.steplen)]
+            q |= Q(areas__path__startswith=path) | Q(areas__path__in=ancestors)
+        return Instructor.objects.filter(q).distinct()
+
+    @property
+    def can_view_id_numbers(self) -> bool:
+        return self.is_global or bool(self.id_number_paths)
+
+    def may_view_id_number(self, member: Member) -> bool:
+        if self.is_global:
+            return True
+        if not self.id_number_paths:
+            return False
+        path = member.team.community.path
+        return any(path.startswith(p) for p in self.id_number_paths)
+
+
+ANONYMOUS = Scope(user_id=None)
+
+
+def scope_for(user) -> Scope:
+    """The scope of `user`, computed once and kept on the user object for the request."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        scope = Scope(user_id=user.pk, is_global=True)
+    else:
+        roles = list(
+            AreaAdministrator.objects.filter(user=user).values_list(
+                "area__path", "can_view_id_numbers"
+            )
+        )
+        member = Member.objects.filter(user=user).values("pk", "team_id").first()
+        led = set(
+            Team.objects.filter(Q(leader__user=user) | Q(deputy__user=user)).values_list(
+                "pk", flat=True
+            )
+        )
+        instructor_id = Instructor.objects.filter(user=user).values_list("pk", flat=True).first()
+        scope = Scope(
+            user_id=user.pk,
+            area_paths=tuple(path for path, _can in roles),
+            led_team_ids=frozenset(led),
+            member_id=member["pk"] if member else None,
+            instructor_id=instructor_id,
+            id_number_paths=tuple(path for path, can in roles if can),
+        )
+    setattr(user, _CACHE_ATTR, scope)
+    return scope
