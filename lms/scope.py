@@ -11,7 +11,7 @@ from operator import or_
 
 from django.db.models import Q, QuerySet
 
-from .models import Area, AreaAdministrator, Instructor, Member, Team
+from .models import Area, AreaAdministrator, Instructor, InsurancePolicy, Member, Team
 
 _CACHE_ATTR = "_lms_scope"
 
@@ -78,6 +78,9 @@ class Scope:
         if self.member_id:
             q |= Q(pk=self.member_id)
         return Member.objects.filter(q)
+
+    def policies(self) -> QuerySet[InsurancePolicy]:
+        return InsurancePolicy.objects.filter(team__in=self.teams())
 
     def instructors(self) -> QuerySet[Instructor]:
         """Instructors serving an area inside the user's subtree or above it (serving it)."""

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "simple_history",
+    "ninja",
     "django_celery_beat",
     "django.contrib.auth",
     "django.contrib.contenttypes",

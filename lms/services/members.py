@@ -48,12 +48,9 @@ def _check(member: Member) -> None:
         raise DomainError(_("人员类别不在规定的类别中。"), field="category")
     if member.left_on and member.left_on < member.joined_on:
         raise DomainError(_("离队日期不能早于入队日期。"), field="left_on")
-    duplicate = Member.objects.filter(id_number=member.id_number).exclude(pk=member.pk).first()
-    if duplicate:
-        raise DomainError(
-            _("该身份证号已登记在队伍「%(team)s」。") % {"team": duplicate.team.name},
-            field="id_number",
-        )
+    # The message names no team: the other team may be outside the caller's scope.
+    if Member.objects.filter(id_number=member.id_number).exclude(pk=member.pk).exists():
+        raise DomainError(_("该身份证号已被登记，不能重复登记。"), field="id_number")
     member.name_pinyin = pinyin.sort_key(member.name)
     try:
         member.full_clean(exclude=["id_number", "team", "user"])

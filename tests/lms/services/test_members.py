@@ -54,7 +54,7 @@ def test_bad_input_is_refused_and_nothing_saved(team, overrides, message):
 
 def test_an_id_number_is_registered_once(team):
     existing = MemberFactory(team=team)
-    with pytest.raises(DomainError, match="已登记在队伍"):
+    with pytest.raises(DomainError, match="已被登记"):
         member_create(
             team=team, **_data(id_number=existing.id_number, birth_date=existing.birth_date)
         )

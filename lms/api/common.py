@@ -1,0 +1,41 @@
+"""What every endpoint shares: the caller's scope, lookups within it, pagination."""
+
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from ninja.pagination import PageNumberPagination, paginate
+
+from lms.models import Area
+from lms.scope import Scope, scope_for
+
+from .errors import NotFound
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+M = TypeVar("M", bound=Model)
+
+paginated = paginate(PageNumberPagination, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+
+
+def request_scope(request: HttpRequest) -> Scope:
+    return scope_for(request.auth or request.user)
+
+
+def get_within(queryset: QuerySet[M], pk: int, message: str) -> M:
+    """The object `pk` if the scope's queryset holds it; else 404, whether it exists or not."""
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(message)
+    return obj
+
+
+def area_path(area_id: int) -> str | None:
+    """The tree path of a filter's area.
+
+    Filters only narrow a list that is already scoped, so the area itself is looked up in
+    the whole (public) tree: a leader may filter by their county and still see their team.
+    """
+    return Area.objects.filter(pk=area_id).values_list("path", flat=True).first()
