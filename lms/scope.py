@@ -11,7 +11,16 @@ from operator import or_
 
 from django.db.models import Q, QuerySet
 
-from .models import Area, AreaAdministrator, Instructor, InsurancePolicy, Member, Team
+from .models import (
+    Area,
+    AreaAdministrator,
+    Instructor,
+    InsurancePolicy,
+    Member,
+    Team,
+    TeamDocument,
+    TeamEquipment,
+)
 
 _CACHE_ATTR = "_lms_scope"
 
@@ -80,7 +89,18 @@ class Scope:
         return Member.objects.filter(q)
 
     def policies(self) -> QuerySet[InsurancePolicy]:
-        return InsurancePolicy.objects.filter(team__in=self.teams())
+        """Policies list insured people: only those who manage the team see them."""
+        return InsurancePolicy.objects.filter(team__in=self.managed_teams())
+
+    def documents(self) -> QuerySet[TeamDocument]:
+        """A team's rules are for its members too."""
+        return TeamDocument.objects.filter(team__in=self.teams())
+
+    def managed_documents(self) -> QuerySet[TeamDocument]:
+        return TeamDocument.objects.filter(team__in=self.managed_teams())
+
+    def equipment(self) -> QuerySet[TeamEquipment]:
+        return TeamEquipment.objects.filter(team__in=self.managed_teams())
 
     def instructors(self) -> QuerySet[Instructor]:
         """Instructors serving an area inside the user's subtree or above it (serving it)."""

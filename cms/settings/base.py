@@ -218,3 +218,10 @@ SITE_NAME = _("应急先锋学院")
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 ALLOW_DEMO_DATA = env_bool("ALLOW_DEMO_DATA", True)
 AUTHENTICATION_BACKENDS = ["lms.auth.UsernameOrPhoneBackend"]
+# Files with personal or internal data (team documents, policies, later certificates) are
+# kept apart from MEDIA_ROOT and only ever served through views that check the scope.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private-media"))
+STORAGES["private"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+}

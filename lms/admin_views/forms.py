@@ -4,7 +4,15 @@ from django import forms
 
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from lms.models import Area, AreaLevel, InsurancePolicy, Member, Team
+from lms.models import (
+    Area,
+    AreaLevel,
+    InsurancePolicy,
+    Member,
+    Team,
+    TeamDocument,
+    TeamEquipment,
+)
 from lms.scope import scope_for
 
 
@@ -83,6 +91,26 @@ class PolicyForm(WagtailAdminModelForm):
         scope = scope_for(for_user)
         self.fields["team"].queryset = scope.managed_teams()
         self.fields["members"].queryset = scope.members().filter(team__in=scope.managed_teams())
+
+
+class ManagedTeamForm(WagtailAdminModelForm):
+    """A record that belongs to one team: the team is one the user manages."""
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        self.fields["team"].queryset = scope_for(for_user).managed_teams()
+
+
+class TeamDocumentForm(ManagedTeamForm):
+    class Meta:
+        model = TeamDocument
+        fields = ["team", "kind", "title", "file", "effective_on"]
+
+
+class TeamEquipmentForm(ManagedTeamForm):
+    class Meta:
+        model = TeamEquipment
+        fields = ["team", "item", "quantity", "checked_on", "notes"]
 
 
 class AreaFilterField(forms.ModelChoiceField):

@@ -29,6 +29,8 @@ from lms.models import (
     Member,
     MemberCategory,
     Team,
+    TeamDocument,
+    TeamEquipment,
     TeamStatus,
 )
 from lms.scope import scope_for
@@ -36,7 +38,14 @@ from lms.services import instructors as instructor_services
 from lms.services import members as member_services
 from lms.services import teams as team_services
 
-from .forms import AreaFilterField, MemberForm, PolicyForm, TeamForm
+from .forms import (
+    AreaFilterField,
+    MemberForm,
+    PolicyForm,
+    TeamDocumentForm,
+    TeamEquipmentForm,
+    TeamForm,
+)
 
 
 class ScopedMixin:
@@ -394,6 +403,70 @@ class PolicyViewSet(ModelViewSet):
     history_view_class = scoped(ScopedHistoryView, "policies")
 
 
+class TeamDocumentViewSet(ModelViewSet):
+    name = "lms_document"
+    url_prefix = "lms/document"
+    model = TeamDocument
+    icon = "doc-full"
+    menu_label = _("制度文件")
+    add_to_admin_menu = False
+    copy_view_enabled = False
+    edit_handler = ObjectList(
+        [
+            FieldPanel("team"),
+            FieldRowPanel([FieldPanel("kind"), FieldPanel("title")]),
+            FieldPanel("file"),
+            FieldPanel("effective_on", widget=AdminDateInput),
+        ],
+        base_form_class=TeamDocumentForm,
+    )
+    list_display = [
+        TitleColumn("title", label=_("标题"), url_name="lms_document:edit"),
+        Column("team", label=_("队伍")),
+        Column("kind", label=_("类别"), accessor="get_kind_display"),
+        DateColumn("effective_on", label=_("生效日期")),
+        TitleColumn(
+            "download",
+            label=_("下载"),
+            accessor=lambda d: _("下载"),
+            url_name="team_document_download",
+        ),
+    ]
+    list_filter = ["kind"]
+    index_view_class = scoped(ScopedIndexView, "managed_documents", list_select_related=["team"])
+    edit_view_class = scoped(ScopedEditView, "managed_documents")
+    delete_view_class = scoped(ScopedDeleteView, "managed_documents")
+
+
+class TeamEquipmentViewSet(ModelViewSet):
+    name = "lms_team_equipment"
+    url_prefix = "lms/team-equipment"
+    model = TeamEquipment
+    icon = "tasks"
+    menu_label = _("队伍装备")
+    add_to_admin_menu = False
+    copy_view_enabled = False
+    edit_handler = ObjectList(
+        [
+            FieldPanel("team"),
+            FieldRowPanel([FieldPanel("item"), FieldPanel("quantity")]),
+            FieldPanel("checked_on", widget=AdminDateInput),
+            FieldPanel("notes"),
+        ],
+        base_form_class=TeamEquipmentForm,
+    )
+    list_display = [
+        TitleColumn("item", label=_("装备"), url_name="lms_team_equipment:edit"),
+        Column("team", label=_("队伍")),
+        Column("quantity", label=_("现有数量")),
+        Column("required", label=_("标准数量"), accessor="item.required_quantity"),
+        DateColumn("checked_on", label=_("检查日期")),
+    ]
+    index_view_class = scoped(ScopedIndexView, "equipment", list_select_related=["team", "item"])
+    edit_view_class = scoped(ScopedEditView, "equipment")
+    delete_view_class = scoped(ScopedDeleteView, "equipment")
+
+
 class EquipmentItemViewSet(ModelViewSet):
     name = "lms_equipment"
     url_prefix = "lms/equipment"
@@ -410,4 +483,12 @@ class RecordsGroup(ViewSetGroup):
     menu_label = _("队伍与队员")
     menu_icon = "group"
     menu_order = 200
-    items = (TeamViewSet, MemberViewSet, InstructorViewSet, PolicyViewSet, EquipmentItemViewSet)
+    items = (
+        TeamViewSet,
+        MemberViewSet,
+        InstructorViewSet,
+        PolicyViewSet,
+        TeamDocumentViewSet,
+        TeamEquipmentViewSet,
+        EquipmentItemViewSet,
+    )

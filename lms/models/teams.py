@@ -1,10 +1,16 @@
 """Community response teams (社区响应队) and what each must hold: rules, equipment, insurance."""
 
+from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from simple_history.models import HistoricalRecords
+
+
+def private_storage():
+    """Where team files live: never under MEDIA_URL; served by scope-checked views only."""
+    return storages["private"]
 
 
 class TeamStatus(models.TextChoices):
@@ -81,7 +87,7 @@ class TeamDocument(models.Model):
     )
     kind = models.CharField(_("类别"), max_length=20, choices=DocumentKind.choices)
     title = models.CharField(_("标题"), max_length=120)
-    file = models.FileField(_("文件"), upload_to="teams/documents/%Y/")
+    file = models.FileField(_("文件"), upload_to="teams/documents/%Y/", storage=private_storage)
     effective_on = models.DateField(_("生效日期"), default=timezone.localdate)
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
@@ -150,7 +156,9 @@ class InsurancePolicy(models.Model):
     members = models.ManyToManyField(
         "lms.Member", verbose_name=_("被保险队员"), related_name="policies", blank=True
     )
-    document = models.FileField(_("保单文件"), upload_to="teams/policies/%Y/", blank=True)
+    document = models.FileField(
+        _("保单文件"), upload_to="teams/policies/%Y/", storage=private_storage, blank=True
+    )
 
     history = HistoricalRecords(m2m_fields=[members])
 
