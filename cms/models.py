@@ -57,7 +57,7 @@ class HomePage(Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
     search_fields = [*PAGE_SEARCH_FIELDS, SegmentedSearchField("intro")]
-    subpage_types = ["cms.ArticleIndexPage", "cms.StandardPage"]
+    subpage_types = ["cms.ArticleIndexPage", "cms.StandardPage", "courses.CourseIndexPage"]
     max_count_per_parent = 1
 
     class Meta:

@@ -10,6 +10,7 @@ from wagtail.models import Page
 import factory
 
 from cms.models import ArticleIndexPage, ArticlePage, HomePage
+from courses.models import CourseIndexPage, CoursePage, LessonPage
 from lms import idcard, pinyin
 from lms.models import Area, Member, MemberCategory, Team, TeamStatus
 from lms.services.areas import area_create
@@ -160,3 +161,40 @@ class MemberFactory(factory.django.DjangoModelFactory):
     id_number = factory.LazyAttribute(lambda m: valid_id_number(m.birth_date, next(_serial)))
     category = MemberCategory.VOLUNTEER
     joined_on = datetime.date(2024, 3, 1)
+
+
+# -- Courses -----------------------------------------------------------------------------
+
+
+class CourseIndexPageFactory(PageFactory):
+    class Meta:
+        model = CourseIndexPage
+
+    title = "培训课程"
+    slug = "courses"
+    show_in_menus = True
+
+
+def course_with_lessons(parent, *, code="C-001", lessons=3, live=True, **fields):
+    """A course page with `lessons` live lesson pages under it (the catalog page is `parent`)."""
+    course = PageFactory._create(
+        CoursePage,
+        parent=parent,
+        live=live,
+        title=fields.pop("title", f"课程{code}"),
+        slug=code.lower(),
+        code=code,
+        summary=fields.pop("summary", "课程简介"),
+        objectives="<ul><li>掌握要点</li></ul>",
+        **fields,
+    )
+    for n in range(1, lessons + 1):
+        PageFactory._create(
+            LessonPage,
+            parent=course,
+            title=f"第{n}课",
+            slug=f"lesson-{n}",
+            estimated_minutes=5,
+            body=[("paragraph", f"<p>第{n}课的内容。</p>")],
+        )
+    return course

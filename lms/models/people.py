@@ -117,12 +117,18 @@ class Instructor(models.Model):
     areas = models.ManyToManyField(
         "lms.Area", verbose_name=_("服务区域"), related_name="instructors"
     )
+    courses = models.ManyToManyField(
+        "courses.CoursePage",
+        verbose_name=_("可授课程"),
+        related_name="instructors",
+        blank=True,
+    )
     taught_hours = models.DecimalField(
         _("累计授课学时"), max_digits=8, decimal_places=1, default=0, editable=False
     )
     active = models.BooleanField(_("在聘"), default=True)
 
-    history = HistoricalRecords(m2m_fields=[areas], excluded_fields=["name_pinyin"])
+    history = HistoricalRecords(m2m_fields=[areas, courses], excluded_fields=["name_pinyin"])
 
     class Meta:
         verbose_name = _("师资")

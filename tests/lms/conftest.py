@@ -1,5 +1,6 @@
-import pytest
 from django.contrib.auth.models import Group, Permission
+
+import pytest
 
 from lms.models import AreaAdministrator
 from tests.factories import MemberFactory, TeamFactory, UserFactory, area_tree

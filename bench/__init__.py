@@ -1,0 +1,1 @@
+"""Benchmarks, run by `make bench`; shared helpers live in `bench/_harness.py`."""
