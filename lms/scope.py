@@ -21,6 +21,7 @@ from .models import (
     TeamDocument,
     TeamEquipment,
 )
+from .models.areas import subtree_filter
 
 _CACHE_ATTR = "_lms_scope"
 
@@ -56,7 +57,7 @@ class Scope:
     def _subtree_q(self, prefix: str) -> Q:
         if not self.area_paths:
             return Q(pk__in=[])
-        return reduce(or_, (Q(**{f"{prefix}path__startswith": p}) for p in self.area_paths))
+        return reduce(or_, (Q(**subtree_filter(prefix, p)) for p in self.area_paths))
 
     def areas(self) -> QuerySet[Area]:
         if self.is_global:
@@ -114,7 +115,7 @@ class Scope:
             )
         for path in paths:
             ancestors = [path[:i] for i in range(Area.steplen, len(path) + 1, Area.steplen)]
-            q |= Q(areas__path__startswith=path) | Q(areas__path__in=ancestors)
+            q |= Q(**subtree_filter("areas__", path)) | Q(areas__path__in=ancestors)
         return Instructor.objects.filter(q).distinct()
 
     @property

@@ -33,6 +33,7 @@ from lms.models import (
     TeamEquipment,
     TeamStatus,
 )
+from lms.models.areas import subtree_filter
 from lms.scope import scope_for
 from lms.services import instructors as instructor_services
 from lms.services import members as member_services
@@ -171,7 +172,7 @@ class AreaSubtreeFilterSet(WagtailFilterSet):
         self.filters["area"].field_class = AreaFilterField
 
     def filter_area(self, queryset, name, value):
-        return queryset.filter(**{f"{self.area_path_field}__startswith": value.path})
+        return queryset.filter(**subtree_filter(self.area_path_field[: -len("path")], value.path))
 
 
 class MemberFilterSet(AreaSubtreeFilterSet):

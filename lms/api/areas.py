@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from lms.models import Area
+from lms.models.areas import subtree_filter
 
 from .common import get_within, paginated, request_scope
 from .schemas import AreaFilters, AreaOut, Error
@@ -33,7 +34,7 @@ def area_list(request: HttpRequest, filters: Query[AreaFilters]):
         parent = Area.objects.filter(pk=filters.parent).values("path", "depth").first()
         if parent is None:
             return areas.none()
-        areas = areas.filter(path__startswith=parent["path"], depth=parent["depth"] + 1)
+        areas = areas.filter(**subtree_filter("", parent["path"]), depth=parent["depth"] + 1)
     return _with_parent(areas).order_by("path")
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from lms.models import Member
+from lms.models.areas import subtree_filter
 from lms.scope import Scope
 from lms.services.members import member_create, member_update
 
@@ -53,7 +54,7 @@ def member_list(request: HttpRequest, filters: Query[MemberFilters]):
         path = area_path(filters.area)
         if path is None:
             return members.none()
-        members = members.filter(team__community__path__startswith=path)
+        members = members.filter(**subtree_filter("team__community__", path))
     return members_for_output(members).order_by("name_pinyin", "pk")
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from lms.models import Member, Team
+from lms.models.areas import subtree_filter
 
 from .common import area_path, get_within, paginated, request_scope
 from .members import filter_members, members_for_output
@@ -39,7 +40,7 @@ def team_list(request: HttpRequest, filters: Query[TeamFilters]):
         path = area_path(filters.area)
         if path is None:
             return teams.none()
-        teams = teams.filter(community__path__startswith=path)
+        teams = teams.filter(**subtree_filter("community__", path))
     if filters.status:
         teams = teams.filter(status=filters.status)
     if filters.q and filters.q.strip():

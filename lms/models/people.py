@@ -9,6 +9,8 @@ from simple_history.models import HistoricalRecords
 
 from lms import idcard
 
+from .areas import subtree_filter
+
 
 class Gender(models.TextChoices):
     MALE = "M", _("男")
@@ -34,7 +36,7 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(models.Q(left_on__isnull=True) | models.Q(left_on__gt=on))
 
     def within(self, area) -> "MemberQuerySet":
-        return self.filter(team__community__path__startswith=area.path)
+        return self.filter(**subtree_filter("team__community__", area.path))
 
     def by_pinyin(self) -> "MemberQuerySet":
         return self.order_by("name_pinyin", "pk")

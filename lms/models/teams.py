@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from simple_history.models import HistoricalRecords
 
+from .areas import subtree_filter
+
 
 def private_storage():
     """Where team files live: never under MEDIA_URL; served by scope-checked views only."""
@@ -22,7 +24,7 @@ class TeamStatus(models.TextChoices):
 
 class TeamQuerySet(models.QuerySet):
     def within(self, area) -> "TeamQuerySet":
-        return self.filter(community__path__startswith=area.path)
+        return self.filter(**subtree_filter("community__", area.path))
 
 
 class Team(models.Model):
