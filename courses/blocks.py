@@ -10,7 +10,11 @@ from cms.blocks import ContentStreamBlock
 
 class KnowledgeCheckBlock(blocks.StructBlock):
     """A one-question check inside a lesson. The template renders the options only:
-    which are correct is looked up on the server when the learner answers."""
+    which are correct is looked up on the server when the learner answers.
+
+    Render it with the block's id, which names the form's inputs and the answer the
+    learner posts: `{% include_block block with block_id=block.id %}`.
+    """
 
     question = blocks.CharBlock(label=_("题目"), max_length=300)
     options = blocks.ListBlock(blocks.CharBlock(label=_("选项"), max_length=200), label=_("选项"))
@@ -24,6 +28,28 @@ class KnowledgeCheckBlock(blocks.StructBlock):
         icon = "help"
         label = _("随堂小测")
         template = "courses/blocks/knowledge_check.html"
+
+    def get_context(self, value, parent_context=None):
+        """Only the question and the options reach the template: the answer and the
+        explanation are left out of the context, so no template can show them."""
+        parent_context = parent_context or {}
+        block_id = parent_context.get("block_id", "")
+        loop_block = parent_context.get("block")
+        if not block_id and getattr(loop_block, "value", None) is value:
+            block_id = loop_block.id  # `{% for block in page.body %}{% include_block block %}`
+        public = {"question": value["question"], "options": list(value["options"])}
+        context = {**parent_context, "self": public, "value": public}
+        context.update(
+            block_id=block_id or "",
+            question=value["question"],
+            options=list(value["options"]),
+            multiple=len(set(value["correct"])) > 1,
+        )
+        return context
+
+    def get_searchable_content(self, value):
+        # The explanation gives the answer away: keep it out of the search index.
+        return [value["question"], *value["options"]]
 
     def clean(self, value):
         value = super().clean(value)

@@ -1,6 +1,8 @@
 """What trainers author in Wagtail: the course catalog, courses and their lessons."""
 
+from django.conf import settings
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -12,6 +14,7 @@ from wagtail.search import index
 from cms.models import PAGE_SEARCH_FIELDS, HazardType
 from cms.search import SegmentedSearchField
 
+from . import selectors
 from .blocks import LessonStreamBlock
 
 
@@ -39,6 +42,17 @@ class CourseIndexPage(Page):
 
     class Meta:
         verbose_name = _("课程目录")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        hazard = request.GET.get("hazard", "")
+        hazard = hazard if hazard in HazardType.values else ""
+        context.update(
+            courses=selectors.catalog_courses(self, hazard_category=hazard),
+            hazard=hazard,
+            hazard_types=selectors.catalog_hazards(self),
+        )
+        return context
 
 
 class CoursePage(Page):
@@ -114,6 +128,17 @@ class CoursePage(Page):
         verbose_name = _("课程")
         verbose_name_plural = _("课程")
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        lessons = list(selectors.lessons_live(self))
+        context.update(
+            lessons=lessons,
+            total_minutes=sum(lesson.estimated_minutes for lesson in lessons),
+            # Instructor lives in lms (which imports courses); the reverse relation is enough.
+            instructors=self.instructors.filter(active=True),
+        )
+        return context
+
 
 class LessonPage(Page):
     """One lesson of a course, a few minutes long, in the course's page order."""
@@ -130,3 +155,63 @@ class LessonPage(Page):
     class Meta:
         verbose_name = _("课时")
         verbose_name_plural = _("课时")
+
+    def route(self, request, path_components):
+        # Wagtail serves a live page under a draft parent; a lesson is public only with its course.
+        if not path_components and not self.get_parent().live:
+            raise Http404
+        return super().route(request, path_components)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        # The public page leaves the knowledge checks out entirely: they are answered, and
+        # graded on the server, in the learner pages after signing in. An author's preview
+        # shows them (question and options only, like the learner pages).
+        checks = [b for b in self.body if b.block_type == "knowledge_check"]
+        shown = (
+            list(self.body)
+            if getattr(request, "is_preview", False)
+            else [b for b in self.body if b.block_type != "knowledge_check"]
+        )
+        context.update(
+            body_blocks=shown, check_count=len(checks), **selectors.lesson_neighbours(self)
+        )
+        return context
+
+
+class CourseGrant(models.Model):
+    """A trainer's right to author one course and its lessons."""
+
+    course = models.ForeignKey(
+        CoursePage, verbose_name=_("课程"), on_delete=models.CASCADE, related_name="grants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("培训师"),
+        on_delete=models.CASCADE,
+        related_name="course_grants",
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("授权人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("课程编写授权")
+        verbose_name_plural = _("课程编写授权")
+        ordering = ["-granted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "user"],
+                name="courses_grant_one_per_course_user",
+                violation_error_message=_("该培训师已有这门课程的编写授权。"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.course}"

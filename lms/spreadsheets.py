@@ -365,7 +365,7 @@ def _parse_rows(iterator: Iterator[tuple]) -> list[RosterRow]:
 # -- exports ----------------------------------------------------------------------------
 
 
-def _cell(ws, value):
+def text_cell(ws, value):
     """A value for a write-only row; text that Excel would run as a formula stays text."""
     if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
         cell = WriteOnlyCell(ws, value)
@@ -374,7 +374,7 @@ def _cell(ws, value):
     return value
 
 
-def _sheet(wb: Workbook, title: str, headers: list[tuple[str, int]]):
+def new_sheet(wb: Workbook, title: str, headers: list[tuple[str, int]]):
     ws = wb.create_sheet(title)
     for index, (_header, width) in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
@@ -389,7 +389,7 @@ def _sheet(wb: Workbook, title: str, headers: list[tuple[str, int]]):
     return ws
 
 
-def _save(wb: Workbook) -> bytes:
+def workbook_bytes(wb: Workbook) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -409,6 +409,9 @@ class _AreaNames:
         return "".join([*above, community.name])
 
 
+# Exports are written in the roster's own format (Chinese headers and values) whatever the
+# interface language, so an exported roster imports again unchanged.
+@translation.override("zh-hans")
 def members_workbook(
     members: Iterable[Member], *, show_id_numbers: bool | Callable[[Member], bool]
 ) -> bytes:
@@ -425,7 +428,7 @@ def members_workbook(
         )
     shows = show_id_numbers if callable(show_id_numbers) else (lambda _m: show_id_numbers)
     wb = Workbook(write_only=True)
-    ws = _sheet(
+    ws = new_sheet(
         wb,
         SHEET_TITLE,
         [
@@ -450,22 +453,23 @@ def members_workbook(
             full_names[team.pk] = areas.full_name(team.community)
         ws.append(
             [
-                _cell(ws, team.name),
-                _cell(ws, full_names[team.pk]),
-                _cell(ws, member.name),
+                text_cell(ws, team.name),
+                text_cell(ws, full_names[team.pk]),
+                text_cell(ws, member.name),
                 str(member.get_gender_display()),
                 member.birth_date,
-                _cell(ws, member.phone),
+                text_cell(ws, member.phone),
                 member.id_number if shows(member) else member.id_number_masked,
                 str(member.get_category_display()),
                 member.joined_on,
                 member.left_on,
-                _cell(ws, member.skills),
+                text_cell(ws, member.skills),
             ]
         )
-    return _save(wb)
+    return workbook_bytes(wb)
 
 
+@translation.override("zh-hans")
 def teams_workbook(teams: Iterable[Team]) -> bytes:
     """The list of `teams` as .xlsx, in division-code order, with their active head counts."""
     if isinstance(teams, QuerySet):
@@ -481,7 +485,7 @@ def teams_workbook(teams: Iterable[Team]) -> bytes:
             .order_by("community__code")
         )
     wb = Workbook(write_only=True)
-    ws = _sheet(
+    ws = new_sheet(
         wb,
         _("社区响应队"),
         [
@@ -507,18 +511,18 @@ def teams_workbook(teams: Iterable[Team]) -> bytes:
             count = team.members.active().count()
         ws.append(
             [
-                _cell(ws, team.name),
-                _cell(ws, community.name),
-                _cell(ws, areas.at(community.path, 4)),
-                _cell(ws, areas.at(community.path, 3)),
-                _cell(ws, areas.at(community.path, 2)),
+                text_cell(ws, team.name),
+                text_cell(ws, community.name),
+                text_cell(ws, areas.at(community.path, 4)),
+                text_cell(ws, areas.at(community.path, 3)),
+                text_cell(ws, areas.at(community.path, 2)),
                 community.code,
                 str(TeamStatus(team.status).label) if team.status else "",
                 team.founded_on,
-                _cell(ws, team.leader.name if team.leader else ""),
-                _cell(ws, team.phone),
+                text_cell(ws, team.leader.name if team.leader else ""),
+                text_cell(ws, team.phone),
                 count,
-                _cell(ws, team.registration_number),
+                text_cell(ws, team.registration_number),
             ]
         )
-    return _save(wb)
+    return workbook_bytes(wb)

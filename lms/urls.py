@@ -1,7 +1,22 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 from .api import api
+
+learn_patterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("courses/<int:course_pk>/", views.course_detail, name="course"),
+    path("courses/<int:course_pk>/enroll/", views.course_enroll, name="enroll"),
+    path("lessons/<int:lesson_pk>/", views.lesson_detail, name="lesson"),
+    path("lessons/<int:lesson_pk>/complete/", views.lesson_complete, name="lesson_complete"),
+    path("lessons/<int:lesson_pk>/check/", views.lesson_check, name="lesson_check"),
+    path("teams/<int:team_pk>/progress/", views.team_progress, name="team_progress"),
+    path("teams/<int:team_pk>/assign/", views.team_assign, name="team_assign"),
+    path("areas/<int:area_pk>/progress/", views.area_progress, name="area_progress"),
+    path("areas/<int:area_pk>/assign/", views.area_assign, name="area_assign"),
+    path("jobs/<int:job_pk>/", views.job_detail, name="job"),
+    path("jobs/<int:job_pk>/status.json", views.job_status, name="job_status"),
+]
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -15,4 +30,6 @@ urlpatterns = [
         views.policy_document_download,
         name="policy_document_download",
     ),
+    # The learner's pages and the leaders' and administrators' progress pages.
+    path("learn/", include((learn_patterns, "learn"))),
 ]

@@ -225,3 +225,4 @@ STORAGES["private"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
 }
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -1,4 +1,4 @@
-"""Pages and downloads outside the Wagtail admin.
+"""Downloads of team files outside the Wagtail admin.
 
 Every file here is served through the scope: a file outside it is a 404, and an
 anonymous visitor is sent to sign in.
@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 
-from .scope import scope_for
+from lms.scope import scope_for
 
 
 def _attachment(field_file, filename: str) -> FileResponse:
