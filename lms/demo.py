@@ -12,11 +12,14 @@ import datetime
 import random
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from courses.models import CoursePage
 from lms import idcard
 from lms.models import (
     Area,
     AreaAdministrator,
+    EnrollmentSource,
     EquipmentItem,
     Instructor,
     Member,
@@ -27,8 +30,10 @@ from lms.models import (
 )
 from lms.roles import AREA_ADMINISTRATORS, TEAM_LEADERS, lms_roles_setup
 from lms.services.areas import area_create
+from lms.services.enrollments import enrollment_create
 from lms.services.instructors import instructor_create
 from lms.services.members import member_create, member_update
+from lms.services.progress import course_lessons, progress_complete
 from lms.services.teams import team_create, team_update
 
 # (parent code, name, code), parents before children.
@@ -184,6 +189,7 @@ def seed(stdout) -> None:
     _equipment()
     _instructors(areas)
     _demo_accounts(areas, groups)
+    _learning()
     stdout.write(
         f"  区域 {Area.objects.count()} 个（{Area.objects.filter(depth=2).count()} 个市），"
         f"响应队 {len(teams)} 支，队员 {Member.objects.count()} 名，"
@@ -280,6 +286,38 @@ def _instructors(areas: dict[str, Area]) -> None:
             phone=phone,
             areas=[areas[code] for code in area_codes],
         )
+
+
+# The demo member's learning: enrolled in two courses, some lessons done in the first.
+DEMO_ENROLLMENTS = [
+    ("GX-YJ-103", EnrollmentSource.LEADER, 2),
+    ("GX-YJ-101", EnrollmentSource.SELF, 0),
+]
+
+
+def _learning() -> None:
+    """Enroll `member` in two demo courses with some progress (skipped without courses)."""
+    member = Member.objects.filter(user__username="member").first()
+    if member is None:
+        return
+    leader = get_user_model().objects.filter(username="leader").first()
+    for code, source, lessons_done in DEMO_ENROLLMENTS:
+        course = CoursePage.objects.live().filter(code=code).first()
+        if course is None:
+            continue
+        _enrollment, created = enrollment_create(
+            member=member,
+            course=course,
+            source=source,
+            assigned_by=leader if source == EnrollmentSource.LEADER else member.user,
+            due_on=timezone.localdate() + datetime.timedelta(days=30)
+            if source == EnrollmentSource.LEADER
+            else None,
+        )
+        if not created:
+            continue
+        for lesson in course_lessons(course)[:lessons_done]:
+            progress_complete(member=member, lesson=lesson, seconds_spent=420)
 
 
 def _demo_accounts(areas: dict[str, Area], groups) -> None:

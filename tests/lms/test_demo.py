@@ -8,7 +8,15 @@ from django.core.management import call_command
 import pytest
 
 from lms import idcard
-from lms.models import Area, AreaAdministrator, Member, MemberCategory, Team
+from lms.models import (
+    Area,
+    AreaAdministrator,
+    Enrollment,
+    LessonProgress,
+    Member,
+    MemberCategory,
+    Team,
+)
 from lms.roles import AREA_ADMINISTRATORS, TEAM_LEADERS
 from lms.scope import scope_for
 
@@ -102,3 +110,17 @@ def test_demo_accounts_are_linked_and_scoped():
         assert all(user.has_perm(f"lms.{p}") for p in perms), user
     assert not users["leader"].has_perm("lms.change_team")
     assert not users["member"].has_perm("wagtailadmin.access_admin")
+
+
+def test_demo_member_is_learning_two_courses(client):
+    call_command("seed_demo")
+    member = Member.objects.get(user__username="member")
+    enrollments = Enrollment.objects.filter(member=member)
+    assert enrollments.count() == 2
+    assert LessonProgress.objects.filter(
+        enrollment__member=member, completed_at__isnull=False
+    ).exists()
+    assert client.login(username="member", password="demo1234")
+    page = client.get("/learn/").content.decode()
+    for enrollment in enrollments:
+        assert enrollment.course.title in page
