@@ -13,31 +13,11 @@ from playwright.sync_api import expect
 
 from courses.demo import TRAINER_GRANTS
 from courses.models import CoursePage, LessonPage
+from tests.e2e.admin import open_action_menu, sign_in, workflow_status
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "demo1234"
 NEW_TITLE = "认识广西的洪涝、台风与地质灾害"
-
-
-def sign_in(page, username):
-    page.goto("/accounts/login/?next=/admin/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("form.stacked-form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
-
-
-def open_action_menu(page, button):
-    """Open the editor footer's dropdown holding `button` (Save draft stays outside it)."""
-    menu = page.locator(".w-dropdown-button").filter(has=button)
-    menu.locator(".w-dropdown__toggle").click()
-    expect(button).to_be_visible()
-
-
-def workflow_status(page_pk):
-    state = WorkflowState.objects.filter(object_id=str(page_pk)).order_by("-pk").first()
-    return state.status if state else None
 
 
 def test_trainer_revises_a_granted_lesson_and_reviewer_approves(demo_site, new_context):

@@ -10,31 +10,11 @@ from wagtail.models import WorkflowState
 from playwright.sync_api import expect
 
 from cms.models import ArticlePage
+from tests.e2e.admin import open_action_menu, sign_in, workflow_status
 from tests.factories import ArticlePageFactory
 
-PASSWORD = "demo1234"
 NEW_TITLE = "台风过境后的安全检查清单"
 NEW_SUMMARY = "台风过后，先检查房屋结构、电线和燃气，再清理积水，确认安全后才回家。"
-
-
-def sign_in(page, username):
-    page.goto("/accounts/login/?next=/admin/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("form.stacked-form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
-
-
-def open_action_menu(page, button):
-    """Open the editor footer's dropdown holding `button` (Save draft stays outside it)."""
-    menu = page.locator(".w-dropdown-button").filter(has=button)
-    menu.locator(".w-dropdown__toggle").click()
-    expect(button).to_be_visible()
-
-
-def workflow_status(page_pk):
-    state = WorkflowState.objects.filter(object_id=str(page_pk)).order_by("-pk").first()
-    return state.status if state else None
 
 
 def test_trainer_submits_and_reviewer_approves(demo_site, new_context):
