@@ -225,4 +225,7 @@ STORAGES["private"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions read through the cache only when it is shared (Redis): a per-process local-memory
+# cache would serve one worker a stale copy of a session another worker changed.
+if CACHE_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
