@@ -1,5 +1,7 @@
 """The public site against the real PostgreSQL and Redis."""
 
+from contextlib import contextmanager
+
 from django.core.cache import cache
 
 import pytest
@@ -8,6 +10,17 @@ from cms.celery import app as celery_app
 from tests.factories import ArticlePageFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+
+@contextmanager
+def broker(url):
+    """Point the Celery app at another broker for the duration (both URLs it reads)."""
+    original = celery_app.conf.broker_url, celery_app.conf.broker_write_url
+    celery_app.conf.broker_url = celery_app.conf.broker_write_url = url
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_url, celery_app.conf.broker_write_url = original
 
 
 def test_runs_on_postgresql_with_chinese_search(client, postgres, site_tree):
@@ -34,21 +47,15 @@ def test_page_cache_on_redis_is_cleared_on_publish(client, redis_cache, site_tre
 
 def test_healthz_reaches_the_real_broker(client, settings, redis_url):
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    original, celery_app.conf.broker_url = celery_app.conf.broker_url, redis_url
-    try:
+    with broker(redis_url):
         body = client.get("/healthz").json()
-    finally:
-        celery_app.conf.broker_url = original
     assert body["broker"] == {"ok": True, "mode": "broker", "ms": body["broker"]["ms"]}
     assert body["status"] == "ok"
 
 
 def test_healthz_reports_an_unreachable_broker(client, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    original, celery_app.conf.broker_url = celery_app.conf.broker_url, "redis://127.0.0.1:1/0"
-    try:
+    with broker("redis://127.0.0.1:1/0"):
         response = client.get("/healthz")
-    finally:
-        celery_app.conf.broker_url = original
     assert response.status_code == 200
     assert response.json()["broker"]["ok"] is False
