@@ -11,7 +11,7 @@ from .cache import purge_all, purge_paths
 from .models import SiteSettings
 
 
-def _paths(page: Page) -> list[str]:
+def page_cache_paths(page: Page) -> list[str]:
     """The page's path, its ancestors' and its siblings', in every language prefix."""
     neighbours = [
         page,
@@ -38,7 +38,7 @@ def _paths(page: Page) -> list[str]:
 @receiver(page_published)
 @receiver(page_unpublished)
 def purge_on_publish(sender, instance, **kwargs):
-    purge_paths(_paths(instance))
+    purge_paths(page_cache_paths(instance))
 
 
 @receiver(post_page_move)
