@@ -34,6 +34,7 @@ import json
 import math
 import multiprocessing
 import os
+import platform
 import re
 import secrets
 import shutil
@@ -835,6 +836,46 @@ def percent(value: float) -> str:
 def write_json(path: str, payload: dict) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+MAX_ERROR_RATE = 0.01
+
+
+def run_record(benchmark: str, args, machine: str, site) -> dict:
+    """What every benchmark's --json report starts with: when, where, the server and load."""
+    return {
+        "benchmark": benchmark,
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"at_start": machine, "python": platform.python_version()},
+        "server": {
+            "gunicorn": gunicorn_version(),
+            "workers": args.workers,
+            "worker_class": args.worker_class,
+            "threads": args.threads,
+            "preload": args.preload,
+            "database": site.database,
+            "cache": site.cache,
+        },
+        "load": {
+            "clients": args.clients,
+            "duration": None if args.requests else args.duration,
+            "requests": args.requests,
+            "warmup": args.warmup,
+            "rounds": args.rounds,
+        },
+    }
+
+
+def exit_status(results, server_failure: Exception | None) -> int:
+    """Raise a server failure; else 1 when any target's error rate passed MAX_ERROR_RATE."""
+    if server_failure is not None:
+        raise server_failure
+    failing = [r for r in results if r.error_rate > MAX_ERROR_RATE]
+    for r in failing:
+        expected = r.target.expect_status
+        detail = dict(r.failures) | {f"HTTP {k}": v for k, v in r.statuses.items() if k != expected}
+        print(f"FAILED: {r.target.name}: {r.error_rate:.1%} errors {detail}", file=sys.stderr)
+    return 1 if failing else 0
 
 
 def machine_note() -> str:

@@ -29,7 +29,6 @@ BENCH_REDIS_URL (cache on Redis); see bench/_harness.py.
 import http.client
 import json
 import math
-import platform
 import subprocess
 import sys
 import time
@@ -49,17 +48,17 @@ from bench._harness import (
     Target,
     Workspace,
     argument_parser,
+    exit_status,
     format_table,
-    gunicorn_version,
     machine_note,
     ms,
     python_executable,
     run,
+    run_record,
     write_json,
 )
 
 AIM = 0.5  # lesson and progress req/s as a share of the static file's
-MAX_ERROR_RATE = 0.01
 IN_SITE = "--in-site"  # this script, run again inside the workspace to use Django itself
 PROGRESS_BODY = b'{"completed": true, "seconds_spent": 30}'
 STATIC = Target("static file", "/static/cms/css/site.css")
@@ -159,44 +158,19 @@ def main() -> int:
     print(f"total {time.perf_counter() - began:.0f} s")
 
     if args.json:
-        write_json(
-            args.json,
+        record = run_record("learning", args, machine, site)
+        record.update(
             {
-                "benchmark": "learning",
-                "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "machine": {"at_start": machine, "python": platform.python_version()},
-                "server": {
-                    "gunicorn": gunicorn_version(),
-                    "workers": args.workers,
-                    "worker_class": args.worker_class,
-                    "threads": args.threads,
-                    "preload": args.preload,
-                    "database": site.database,
-                    "cache": site.cache,
-                },
                 "data": {"lessons": args.lessons, "members": args.members},
                 "queries": counts,
-                "load": {
-                    "clients": args.clients,
-                    "duration": None if args.requests else args.duration,
-                    "requests": args.requests,
-                    "warmup": args.warmup,
-                    "rounds": args.rounds,
-                },
                 "results": [r.as_dict() for r in results],
                 "notes": notes,
                 "aims": aims,
-            },
+            }
         )
+        write_json(args.json, record)
 
-    if server_failure is not None:
-        raise server_failure
-    failing = [r for r in results if r.error_rate > MAX_ERROR_RATE]
-    for r in failing:
-        expected = r.target.expect_status
-        detail = dict(r.failures) | {f"HTTP {k}": v for k, v in r.statuses.items() if k != expected}
-        print(f"FAILED: {r.target.name}: {r.error_rate:.1%} errors {detail}", file=sys.stderr)
-    return 1 if failing else 0
+    return exit_status(results, server_failure)
 
 
 def prepare(site: Workspace) -> dict[str, float]:

@@ -19,7 +19,6 @@ BENCH_REDIS_URL (page cache on Redis instead of per-worker local memory); see be
 """
 
 import math
-import platform
 import sys
 import time
 from pathlib import Path
@@ -34,17 +33,17 @@ from bench._harness import (
     Target,
     Workspace,
     argument_parser,
+    exit_status,
     format_table,
-    gunicorn_version,
     machine_note,
     ms,
     percent,
     run,
+    run_record,
     write_json,
 )
 
 AIM = 0.5  # cached article req/s as a share of the static file's
-MAX_ERROR_RATE = 0.01
 PAGE_CACHE_HEADER = "X-Page-Cache"
 
 STATIC = Target("static file", "/static/cms/css/site.css")
@@ -116,40 +115,16 @@ def main() -> int:
     print(f"total {time.perf_counter() - began:.0f} s")
 
     if args.json:
-        write_json(
-            args.json,
+        record = run_record("public_pages", args, machine, site)
+        record.update(
             {
-                "benchmark": "public_pages",
-                "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "machine": {"at_start": machine, "python": platform.python_version()},
-                "server": {
-                    "gunicorn": gunicorn_version(),
-                    "workers": args.workers,
-                    "worker_class": args.worker_class,
-                    "threads": args.threads,
-                    "preload": args.preload,
-                    "database": site.database,
-                    "cache": site.cache,
-                },
-                "load": {
-                    "clients": args.clients,
-                    "duration": None if args.requests else args.duration,
-                    "requests": args.requests,
-                    "warmup": args.warmup,
-                    "rounds": args.rounds,
-                },
                 "results": [r.as_dict() for r in results],
                 "aim": {"article_vs_static": round(ratio, 3), "target": AIM, "verdict": verdict},
-            },
+            }
         )
+        write_json(args.json, record)
 
-    if server_failure is not None:
-        raise server_failure
-    failing = [r for r in results if r.error_rate > MAX_ERROR_RATE]
-    for r in failing:
-        detail = dict(r.failures) | {f"HTTP {k}": v for k, v in r.statuses.items() if k != 200}
-        print(f"FAILED: {r.target.name}: {r.error_rate:.1%} errors {detail}", file=sys.stderr)
-    return 1 if failing else 0
+    return exit_status(results, server_failure)
 
 
 def report(results: list[Result]) -> str:

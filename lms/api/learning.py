@@ -347,11 +347,7 @@ def my_enrollments(request: HttpRequest, filters: Query[EnrollmentFilters]):
 )
 def lesson_detail(request: HttpRequest, lesson_id: int):
     lesson, enrollment = _enrolled_lesson(request, lesson_id)
-    progress = LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).first()
-    if progress is None or enrollment.last_lesson_id != lesson.pk:
-        # Only when opening it changes something: progress_open takes a write lock (a row
-        # lock on PostgreSQL, the whole database on SQLite), which re-reading a lesson needn't.
-        progress = progress_open(member=enrollment.member, lesson=lesson)
+    progress = progress_open(member=enrollment.member, lesson=lesson)
     order = list(course_lessons(enrollment.course).values_list("pk", flat=True))
     at = order.index(lesson.pk) if lesson.pk in order else None
     return {

@@ -14,18 +14,19 @@ from lms.models import Enrollment, EnrollmentStatus, LessonProgress, Member
 MAX_SECONDS_PER_REPORT = 30 * 60
 
 
-def _enrollment_for(member: Member, lesson: LessonPage) -> tuple[Enrollment, CoursePage]:
+def _enrollment_for(
+    member: Member, lesson: LessonPage, *, for_update: bool = True
+) -> tuple[Enrollment, CoursePage]:
     if not lesson.live:
         raise DomainError(_("该课时尚未发布。"), field="lesson")
-    course = lesson.get_parent().specific
-    if not isinstance(course, CoursePage) or not course.live:
+    # The parent by path: one query, and None when the parent is not a course.
+    course = CoursePage.objects.filter(path=lesson.path[: -lesson.steplen]).first()
+    if course is None or not course.live:
         raise DomainError(_("该课时所属课程尚未发布。"), field="lesson")
-    enrollment = (
-        Enrollment.objects.current()
-        .filter(member=member, course=course)
-        .select_for_update()
-        .first()
-    )
+    enrollments = Enrollment.objects.current().filter(member=member, course=course)
+    if for_update:
+        enrollments = enrollments.select_for_update()
+    enrollment = enrollments.first()
     if enrollment is None:
         raise DomainError(_("您尚未报名该课程，请先报名再学习。"), field="lesson")
     return enrollment, course
@@ -58,14 +59,25 @@ def _complete_if_done(enrollment: Enrollment, course: CoursePage) -> bool:
     return True
 
 
-@transaction.atomic
 def progress_open(*, member: Member, lesson: LessonPage) -> LessonProgress:
-    """The member opened a lesson: remember it as where to continue."""
-    enrollment, _course = _enrollment_for(member, lesson)
-    progress, _created = LessonProgress.objects.get_or_create(enrollment=enrollment, lesson=lesson)
-    if enrollment.last_lesson_id != lesson.pk:
-        enrollment.last_lesson = lesson
-        enrollment.save(update_fields=["last_lesson"])
+    """The member opened a lesson: remember it as where to continue.
+
+    Re-reading a lesson already recorded as the last one writes nothing (and takes no
+    lock: on SQLite a write lock holds the whole database).
+    """
+    enrollment, _course = _enrollment_for(member, lesson, for_update=False)
+    if enrollment.last_lesson_id == lesson.pk:
+        progress = LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).first()
+        if progress is not None:
+            return progress
+    with transaction.atomic():
+        enrollment, _course = _enrollment_for(member, lesson)
+        progress, _created = LessonProgress.objects.get_or_create(
+            enrollment=enrollment, lesson=lesson
+        )
+        if enrollment.last_lesson_id != lesson.pk:
+            enrollment.last_lesson = lesson
+            enrollment.save(update_fields=["last_lesson"])
     return progress
 
 
