@@ -20,6 +20,7 @@ from PIL import ImageDraw, ImageFont
 
 from cms.models import HazardType, HomePage
 
+from . import demo_questions
 from .demo_content import COURSES
 from .models import CourseIndexPage, CoursePage, LessonPage
 from .services import course_grant_create
@@ -48,6 +49,7 @@ def seed(stdout) -> None:
         f"  课程目录：{catalog.title}，课程 {CoursePage.objects.live().count()} 门，"
         f"课时 {LessonPage.objects.live().count()} 个"
     )
+    demo_questions.seed(stdout)
 
 
 def _catalog(home: HomePage) -> CourseIndexPage:

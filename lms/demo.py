@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from courses.models import CoursePage
-from lms import idcard
+from lms import demo_activities, demo_exams, idcard
 from lms.models import (
     Area,
     AreaAdministrator,
@@ -195,6 +195,8 @@ def seed(stdout) -> None:
         f"响应队 {len(teams)} 支，队员 {Member.objects.count()} 名，"
         f"师资 {Instructor.objects.count()} 名，标准装备 {EquipmentItem.objects.count()} 项"
     )
+    demo_exams.seed(stdout)
+    demo_activities.seed(stdout)
 
 
 def _areas() -> dict[str, Area]:

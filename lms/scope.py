@@ -14,12 +14,17 @@ from django.db.models import Q, QuerySet
 from .models import (
     Area,
     AreaAdministrator,
+    Attempt,
+    Drill,
     Instructor,
     InsurancePolicy,
     Member,
+    ServiceRecord,
     Team,
     TeamDocument,
     TeamEquipment,
+    TrainingPlan,
+    TrainingSession,
 )
 from .models.areas import subtree_filter
 
@@ -117,6 +122,67 @@ class Scope:
             ancestors = [path[:i] for i in range(Area.steplen, len(path) + 1, Area.steplen)]
             q |= Q(**subtree_filter("areas__", path)) | Q(areas__path__in=ancestors)
         return Instructor.objects.filter(q).distinct()
+
+    # -- learning, drills, hours ----------------------------------------------------
+    def attempts(self) -> QuerySet[Attempt]:
+        """Attempts whose results the user may read (taking one is for its member only)."""
+        if self.is_global:
+            return Attempt.objects.all()
+        return Attempt.objects.filter(member__in=self.members())
+
+    def own_attempts(self) -> QuerySet[Attempt]:
+        """Attempts the user may open and answer: their own, never anyone else's."""
+        return (
+            Attempt.objects.filter(member_id=self.member_id)
+            if self.member_id
+            else Attempt.objects.none()
+        )
+
+    def drills(self) -> QuerySet[Drill]:
+        """Drills of a team the user belongs to, leads or administers."""
+        if self.is_global:
+            return Drill.objects.all()
+        return Drill.objects.filter(teams__in=self.teams()).distinct()
+
+    def managed_drills(self) -> QuerySet[Drill]:
+        """Drills the user may change: one of their led or administered teams takes part."""
+        if self.is_global:
+            return Drill.objects.all()
+        return Drill.objects.filter(teams__in=self.managed_teams()).distinct()
+
+    def sessions(self) -> QuerySet[TrainingSession]:
+        """Training sessions organised in the user's areas, for their teams, or taught by them."""
+        if self.is_global:
+            return TrainingSession.objects.all()
+        q = self._subtree_q("area__") | Q(teams__in=self.teams())
+        if self.instructor_id:
+            q |= Q(instructors__pk=self.instructor_id)
+        return TrainingSession.objects.filter(q).distinct()
+
+    def managed_sessions(self) -> QuerySet[TrainingSession]:
+        """Sessions the user may change and take attendance at: organiser areas and teachers."""
+        if self.is_global:
+            return TrainingSession.objects.all()
+        q = self._subtree_q("area__")
+        if self.instructor_id:
+            q |= Q(instructors__pk=self.instructor_id)
+        return TrainingSession.objects.filter(q).distinct()
+
+    def service_records(self) -> QuerySet[ServiceRecord]:
+        if self.is_global:
+            return ServiceRecord.objects.all()
+        return ServiceRecord.objects.filter(member__in=self.members())
+
+    def verifiable_service_records(self) -> QuerySet[ServiceRecord]:
+        """Records the user may verify: their teams', never their own or ones they entered."""
+        records = ServiceRecord.objects.filter(member__team__in=self.managed_teams())
+        return records.exclude(entered_by_id=self.user_id).exclude(member__user_id=self.user_id)
+
+    def plans(self) -> QuerySet[TrainingPlan]:
+        """Plans of the user's areas: an area's plan is seen by it and every level above."""
+        if self.is_global:
+            return TrainingPlan.objects.all()
+        return TrainingPlan.objects.filter(self._subtree_q("area__"))
 
     @property
     def can_view_id_numbers(self) -> bool:

@@ -11,7 +11,6 @@ import functools
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,13 +20,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from lms.errors import DomainError
+from cms.errors import DomainError
+from cms.spreadsheets import (
+    check_zip,
+    new_sheet,
+    not_xlsx_message,
+    text_cell,
+    workbook_bytes,
+)
 from lms.models import Area, Gender, Member, MemberCategory, Team, TeamStatus
 
 SHEET_TITLE = "队员花名册"
@@ -35,9 +39,6 @@ HELP_SHEET_TITLE = "填写说明"
 MAX_DATA_ROWS = 2000
 # Columns read per row: offices add their own (序号, 备注…), which are ignored.
 MAX_COLUMNS = 60
-# An .xlsx is a zip; refuse one that would unpack to something huge (a "zip bomb").
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -267,23 +268,6 @@ def _parse_cell(row: RosterRow, column: Column, value) -> None:
         row.values[name] = _text(value)
 
 
-def _check_zip(data: bytes) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError) as exc:
-        raise DomainError(_not_xlsx_message(), field="file") from exc
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise DomainError(_("文件内容过大，无法导入：请只保留花名册数据。"), field="file")
-
-
-def _not_xlsx_message() -> str:
-    return _(
-        "无法读取该文件：请上传 Excel 2007 及以上版本的 .xlsx 文件"
-        "（不支持 .xls、.csv、WPS 的 .et 格式或加密的文件），可先下载模板再填写。"
-    )
-
-
 def _header_columns(header_row: tuple) -> dict[int, Column]:
     found: dict[int, Column] = {}
     seen: set[str] = set()
@@ -328,14 +312,14 @@ def read_roster(data: bytes) -> list[RosterRow]:
     Each row keeps its number as Excel shows it (the header is row 1) and the errors of
     its cells, so that every bad row can be reported at once.
     """
-    _check_zip(data)
+    check_zip(data)
     try:
         with contextlib.closing(_rows(data)) as iterator:
             rows = _parse_rows(iterator)
     except DomainError:
         raise
     except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
-        raise DomainError(_not_xlsx_message(), field="file") from exc
+        raise DomainError(not_xlsx_message(), field="file") from exc
     if not rows:
         raise DomainError(_("表格中没有队员数据：请从第 2 行起填写。"), field="file")
     return rows
@@ -363,36 +347,6 @@ def _parse_rows(iterator: Iterator[tuple]) -> list[RosterRow]:
 
 
 # -- exports ----------------------------------------------------------------------------
-
-
-def text_cell(ws, value):
-    """A value for a write-only row; text that Excel would run as a formula stays text."""
-    if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
-        cell = WriteOnlyCell(ws, value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
-def new_sheet(wb: Workbook, title: str, headers: list[tuple[str, int]]):
-    ws = wb.create_sheet(title)
-    for index, (_header, width) in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for header, _width in headers:
-        cell = WriteOnlyCell(ws, header)
-        cell.font = bold
-        header_cells.append(cell)
-    ws.append(header_cells)
-    return ws
-
-
-def workbook_bytes(wb: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 class _AreaNames:

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from . import views
 from .api import api
+from .views import drills, exams, hours, results
 
 learn_patterns = [
     path("", views.dashboard, name="dashboard"),
@@ -16,6 +17,10 @@ learn_patterns = [
     path("areas/<int:area_pk>/assign/", views.area_assign, name="area_assign"),
     path("jobs/<int:job_pk>/", views.job_detail, name="job"),
     path("jobs/<int:job_pk>/status.json", views.job_status, name="job_status"),
+    *exams.urlpatterns,
+    *results.urlpatterns,
+    *drills.urlpatterns,
+    *hours.urlpatterns,
 ]
 
 urlpatterns = [
@@ -30,6 +35,7 @@ urlpatterns = [
         views.policy_document_download,
         name="policy_document_download",
     ),
+    *drills.public_urlpatterns,
     # The learner's pages and the leaders' and administrators' progress pages.
     path("learn/", include((learn_patterns, "learn"))),
 ]

@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from cms.spreadsheets import XLSX_CONTENT_TYPE
 from lms import spreadsheets
 from lms.errors import DomainError
 from lms.models import Area, Team
@@ -53,7 +54,7 @@ def _lookup(queryset, pk):
 
 
 def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=spreadsheets.XLSX_CONTENT_TYPE)
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
     # RFC 5987 (filename*=utf-8''…) so the Chinese name survives in every browser.
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 
 from ninja import NinjaAPI
 
-from . import areas, errors, instructors, learning, me, members, teams
+from . import areas, errors, events, exams, hours, instructors, learning, me, members, teams
 from .security import api_token_auth, session_auth
 
 DESCRIPTION = """\
@@ -37,7 +37,7 @@ api = API(
     auth=[api_token_auth, session_auth],
 )
 errors.install(api)
-for module in (me, areas, teams, members, instructors, learning):
+for module in (me, areas, teams, members, instructors, learning, exams, events, hours):
     api.add_router("", module.router)
 
 __all__ = ["api"]

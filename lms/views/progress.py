@@ -16,12 +16,12 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from cms.spreadsheets import XLSX_CONTENT_TYPE
 from lms import selectors
 from lms.errors import DomainError
 from lms.models import Area, AssignmentJob, AssignmentJobStatus, Team
 from lms.scope import Scope, scope_for
 from lms.services.enrollments import assignment_job_create, enrollment_assign_team
-from lms.spreadsheets import XLSX_CONTENT_TYPE
 
 from . import exports
 from .forms import AssignForm, TeamAssignForm

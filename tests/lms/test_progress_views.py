@@ -11,12 +11,12 @@ from django.utils import timezone
 import pytest
 from openpyxl import load_workbook
 
+from cms.spreadsheets import XLSX_CONTENT_TYPE
 from courses.models import LessonPage
 from lms import selectors
 from lms.models import AreaAdministrator, AssignmentJob, Enrollment, EnrollmentStatus
 from lms.services.enrollments import enrollment_create
 from lms.services.progress import progress_complete, progress_open
-from lms.spreadsheets import XLSX_CONTENT_TYPE
 from tests.factories import (
     CourseIndexPageFactory,
     MemberFactory,

@@ -13,9 +13,8 @@ from wagtail.search import index
 
 from cms.models import PAGE_SEARCH_FIELDS, HazardType
 from cms.search import SegmentedSearchField
-
-from . import selectors
-from .blocks import LessonStreamBlock
+from courses import selectors
+from courses.blocks import LessonStreamBlock
 
 
 class CourseLevel(models.TextChoices):

@@ -1,0 +1,65 @@
+"""Spreadsheet (.xlsx) helpers shared by every import and export: safe cells, sheets, limits."""
+
+import io
+import zipfile
+
+from django.utils.translation import gettext as _
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from cms.errors import DomainError
+
+# An .xlsx is a zip; refuse one that would unpack to something huge (a "zip bomb").
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def check_zip(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise DomainError(not_xlsx_message(), field="file") from exc
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise DomainError(_("文件内容过大，无法导入：请只保留需要导入的数据。"), field="file")
+
+
+def not_xlsx_message() -> str:
+    return _(
+        "无法读取该文件：请上传 Excel 2007 及以上版本的 .xlsx 文件"
+        "（不支持 .xls、.csv、WPS 的 .et 格式或加密的文件），可先下载模板再填写。"
+    )
+
+
+def text_cell(ws, value):
+    """A value for a write-only row; text that Excel would run as a formula stays text."""
+    if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+        cell = WriteOnlyCell(ws, value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def new_sheet(wb: Workbook, title: str, headers: list[tuple[str, int]]):
+    ws = wb.create_sheet(title)
+    for index, (_header, width) in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header_cells = []
+    for header, _width in headers:
+        cell = WriteOnlyCell(ws, header)
+        cell.font = bold
+        header_cells.append(cell)
+    ws.append(header_cells)
+    return ws
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
