@@ -1,0 +1,4 @@
+"""Reads that span relations: one module per subject, re-exported here."""
+
+from .learning import *  # noqa: F403
+from .learning import AreaCourse, CourseMatrix  # noqa: F401
