@@ -9,3 +9,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.dev")
 app = Celery("yjxf")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    # A member who lost the connection mid-exam still gets a grade, a minute late at most.
+    "attempts-close-expired": {
+        "task": "lms.tasks.attempts_close_expired",
+        "schedule": 60.0,
+    },
+}

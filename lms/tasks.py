@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from .models import AssignmentJob, AssignmentJobStatus
+from .services.attempts import attempt_close_expired
 from .services.enrollments import assignment_job_run as run_assignment_job
 
 
@@ -18,3 +19,9 @@ def assignment_job_run(job_id: int) -> None:
             status=AssignmentJobStatus.FAILED, error=str(exc)[:2000]
         )
         raise
+
+
+@shared_task(name="lms.tasks.attempts_close_expired")
+def attempts_close_expired() -> int:
+    """Grade the attempts whose deadline has passed with no submit (run every minute by beat)."""
+    return attempt_close_expired()

@@ -5,9 +5,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import CompletionRule, CoursePage, LessonPage
+from courses.models import CompletionRule, CoursePage, ExamKind, LessonPage
 from lms.errors import DomainError
-from lms.models import Enrollment, EnrollmentStatus, LessonProgress, Member
+from lms.models import Attempt, Enrollment, EnrollmentStatus, LessonProgress, Member
 
 # A client may report at most this much time for one request (a phone left open overnight
 # must not count as hours of study).
@@ -37,12 +37,18 @@ def course_lessons(course: CoursePage):
 
 
 def exam_passed(enrollment: Enrollment) -> bool:
-    """Whether the course's final exam is passed. Exams arrive with the exams issue; until
-    then a course that requires one cannot be completed by lessons alone."""
-    return False
+    """Whether the member has passed the course's final exam (in any attempt)."""
+    return Attempt.objects.filter(
+        member_id=enrollment.member_id,
+        exam__course_id=enrollment.course_id,
+        exam__kind=ExamKind.FINAL,
+        passed=True,
+    ).exists()
 
 
-def _complete_if_done(enrollment: Enrollment, course: CoursePage) -> bool:
+def enrollment_complete_if_done(enrollment: Enrollment, course: CoursePage) -> bool:
+    """Complete the enrollment when the course's rule is met (lessons, and the exam if
+    required); True if it is (or already was) completed."""
     if enrollment.status == EnrollmentStatus.COMPLETED:
         return True
     lesson_ids = set(course_lessons(course).values_list("pk", flat=True))
@@ -99,7 +105,7 @@ def progress_complete(
     if enrollment.last_lesson_id != lesson.pk:
         enrollment.last_lesson = lesson
         enrollment.save(update_fields=["last_lesson"])
-    _complete_if_done(enrollment, course)
+    enrollment_complete_if_done(enrollment, course)
     progress.refresh_from_db()
     return progress
 
