@@ -1,6 +1,7 @@
 """The people who write and approve content, and the workflow between them.
 
-`roles_setup` is idempotent: seed_demo and deployments (`manage.py setup_roles`)
+Both groups also manage the question bank and the exams (model permissions on the
+courses app). `roles_setup` is idempotent: seed_demo and deployments (`manage.py setup_roles`)
 call it, and running it again changes nothing.
 """
 
@@ -28,6 +29,15 @@ PAGE_PERMISSIONS = {
     TRAINERS: ["add_page", "change_page"],
     REVIEWERS: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
 }
+# The question bank and exams (courses app, referred to by label: cms imports no other app).
+# Trainers write and correct questions and exams; reviewers may also delete unused ones.
+_BANK_MODELS = ["question", "questioncategory", "exam"]
+MODEL_PERMISSIONS = {
+    TRAINERS: [("courses", f"{a}_{m}") for m in _BANK_MODELS for a in ("add", "change", "view")],
+    REVIEWERS: [
+        ("courses", f"{a}_{m}") for m in _BANK_MODELS for a in ("add", "change", "delete", "view")
+    ],
+}
 MEDIA_PERMISSIONS = [
     ("wagtailimages", "add_image"),
     ("wagtailimages", "choose_image"),
@@ -50,6 +60,8 @@ def roles_setup() -> Workflow:
     for name, page_codenames in PAGE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=name)
         group.permissions.add(access_admin)
+        # add(), not set(): permissions an operator granted by hand on top are kept.
+        group.permissions.add(*(_permission(*pair) for pair in MODEL_PERMISSIONS[name]))
         for codename in page_codenames:
             GroupPagePermission.objects.get_or_create(
                 group=group, page=root, permission=_permission("wagtailcore", codename)

@@ -1,20 +1,33 @@
 """The Wagtail admin screen where reviewers grant courses to trainers."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import Count
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.ui.tables import (
+    BooleanColumn,
+    Column,
+    DateColumn,
+    TitleColumn,
+    UpdatedAtColumn,
+)
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import HeaderButton
 from wagtail.log_actions import log
+from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms.roles import TRAINERS
 
-from . import services
+from . import services, views_admin
 from .errors import CourseError
-from .models import CourseGrant
+from .models import CourseGrant, Difficulty, Exam, Question, QuestionCategory, SelectionMode
 
 
 class CourseGrantForm(WagtailAdminModelForm):
@@ -100,3 +113,171 @@ class CourseGrantViewSet(ModelViewSet):
     list_filter = ["course", "user"]
     search_fields = ["course__title", "course__code", "user__username"]
     search_backend_name = None
+
+
+# -- the question bank and exams ("题库与考试") ------------------------------------------------
+
+
+class QuestionIndexView(SnippetIndexView):
+    """The bank list, with import and export (of what the filters show) in the header."""
+
+    results_template_name = "courses/admin/question_index_results.html"
+
+    def export_url(self) -> str:
+        params = self.request.GET.copy()
+        for key in ("p", "ordering", "_w_filter_fragment"):
+            params.pop(key, None)
+        url = reverse(Question.snippet_viewset.get_url_name("export"))
+        return f"{url}?{params.urlencode()}" if params else url
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if self.user_has_permission("add"):
+            buttons.append(
+                HeaderButton(
+                    _("导入题库"),
+                    url=reverse(Question.snippet_viewset.get_url_name("import")),
+                    icon_name="upload",
+                    priority=20,
+                )
+            )
+        buttons.append(
+            HeaderButton(_("导出题库"), url=self.export_url(), icon_name="download", priority=30)
+        )
+        return buttons
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["export_url"] = self.export_url()
+        return context
+
+
+class QuestionViewSet(SnippetViewSet):
+    model = Question
+    icon = "help"
+    menu_label = _("题库")
+    menu_order = 100
+    index_view_class = QuestionIndexView
+    filterset_class = views_admin.QuestionFilterSet
+    # Plain substring search on the stem: predictable for Chinese and the same in the export.
+    search_fields = ["stem"]
+    search_backend_name = None
+    copy_view_enabled = True
+    list_per_page = 50
+    list_display = [
+        "__str__",
+        "type",
+        "category",
+        "difficulty",
+        Column("course", label=_("所属课程"), accessor="course.title"),
+        BooleanColumn("active", label=_("启用")),
+        UpdatedAtColumn(),
+    ]
+
+    def get_queryset(self, request):
+        return Question.objects.select_related("category", "course")
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("import/", views_admin.QuestionImportView.as_view(), name="import"),
+            path("export/", views_admin.questions_export, name="export"),
+            path("template/", views_admin.questions_template_download, name="template"),
+        ]
+
+
+class QuestionCategoryViewSet(SnippetViewSet):
+    model = QuestionCategory
+    icon = "folder-inverse"
+    menu_label = _("题目分类")
+    menu_order = 200
+    list_display = ["name", "description", Column("count", label=_("题目数量"))]
+    search_fields = ["name"]
+    search_backend_name = None
+
+    def get_queryset(self, request):
+        return QuestionCategory.objects.annotate(count=Count("questions"))
+
+
+class ExamForm(WagtailAdminModelForm):
+    """Refuses an exam that could not be sat: no questions, or draws the bank cannot fill."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        if not valid:
+            return False
+        for message in self._paper_problems():
+            self.add_error("selection", message)
+        return not self.errors
+
+    def _kept(self, name):
+        formset = self.formsets.get(name)
+        if formset is None:
+            return []
+        return [
+            form.cleaned_data
+            for form in formset.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+    def _paper_problems(self) -> list[str]:
+        selection = self.cleaned_data.get("selection")
+        if selection == SelectionMode.FIXED:
+            if not self._kept("fixed_questions"):
+                return [gettext("组卷方式为固定题目时，请至少添加一道题目。")]
+            return []
+        rules = self._kept("draw_rules")
+        if not rules:
+            return [gettext("组卷方式为随机抽题时，请至少添加一条抽题规则。")]
+        problems = []
+        for rule in rules:
+            category, difficulty, count = rule["category"], rule.get("difficulty"), rule["count"]
+            available = Question.objects.active().filter(category=category)
+            if difficulty:
+                available = available.filter(difficulty=difficulty)
+            have = available.count()
+            if count < 1 or count > have:
+                problems.append(
+                    gettext(
+                        "抽题规则“%(category)s%(difficulty)s”要抽 %(count)s 题，"
+                        "题库中可用（已启用）的只有 %(have)s 题。"
+                    )
+                    % {
+                        "category": category.name,
+                        "difficulty": f"·{Difficulty(difficulty).label}" if difficulty else "",
+                        "count": count,
+                        "have": have,
+                    }
+                )
+        return problems
+
+
+class ExamViewSet(SnippetViewSet):
+    model = Exam
+    icon = "tasks"
+    menu_label = _("练习与考试")
+    menu_order = 300
+    list_display = [
+        "title",
+        "kind",
+        Column("course", label=_("课程"), accessor="course.title"),
+        "selection",
+        Column("pass_mark", label=_("及格线")),
+        Column("time_limit_minutes", label=_("限时（分钟）")),
+        BooleanColumn("active", label=_("启用")),
+    ]
+    list_filter = ["kind", "course", "active"]
+    search_fields = ["title"]
+    search_backend_name = None
+    edit_handler = ObjectList(Exam.panels, base_form_class=ExamForm)
+
+    def get_queryset(self, request):
+        return Exam.objects.select_related("course", "lesson")
+
+
+class QuestionBankGroup(SnippetViewSetGroup):
+    items = (QuestionViewSet, QuestionCategoryViewSet, ExamViewSet)
+    menu_label = _("题库与考试")
+    menu_icon = "help"
+    menu_order = 140

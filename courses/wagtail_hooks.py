@@ -6,6 +6,11 @@ change a course and its lessons only with a CourseGrant, may start a new course 
 granted it at once), and does not see other courses in the explorer. Nobody copies a whole
 course: the copy would repeat its unique code. Refusals look like Wagtail's own: back to the
 dashboard with a message (a 403 for background requests).
+
+The question bank, its categories and the exams are snippets in the "题库与考试" menu
+(courses.viewsets), managed by whoever holds their model permissions (cms.roles gives them
+to trainers and reviewers); import, export and the template are routed by the question
+viewset (courses.views_admin).
 """
 
 from functools import reduce
@@ -20,12 +25,13 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.models import Page
 from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
 
 from cms.roles import TRAINERS
 
 from . import permissions, services
 from .models import CourseGrant, CourseIndexPage, CoursePage
-from .viewsets import CourseGrantViewSet
+from .viewsets import CourseGrantViewSet, QuestionBankGroup
 
 # Registered before the viewset asks for a policy (Wagtail would otherwise make a fallback).
 register_permission_policy(CourseGrant, permissions.CourseGrantPermissionPolicy(CourseGrant))
@@ -122,3 +128,8 @@ def hide_other_courses(parent_page, pages, request):
     if not paths:
         return pages
     return pages.exclude(reduce(or_, (Q(path__startswith=path) for path in paths)))
+
+
+# -- the question bank and exams ------------------------------------------------------------
+
+register_snippet(QuestionBankGroup)
