@@ -19,10 +19,18 @@ GROUP_PERMISSIONS = {
     AREA_ADMINISTRATORS: [
         *(("lms", f"{action}_{model}") for model in _RECORDS for action in _ADD_CHANGE_VIEW),
         ("lms", "view_area"),
+        # Drills, sessions and hours are written on /learn/; the admin shows them read-only.
+        *(("lms", f"view_{model}") for model in ("drill", "trainingsession", "servicerecord")),
+        *(
+            ("lms", f"{action}_{model}")
+            for model in ("trainingplan", "trainingplanitem")
+            for action in (*_ADD_CHANGE_VIEW, "delete")
+        ),
     ],
     TEAM_LEADERS: [
         *(("lms", f"{action}_member") for action in _ADD_CHANGE_VIEW),
         ("lms", "view_team"),
+        *(("lms", f"view_{model}") for model in ("drill", "trainingsession", "servicerecord")),
     ],
 }
 
