@@ -3,13 +3,16 @@
 import io
 import zipfile
 
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from cms.errors import DomainError
 
@@ -63,3 +66,40 @@ def workbook_bytes(wb: Workbook) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    """A workbook as a download; rosters and results are personal, so no shared cache."""
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    # RFC 5987 (filename*=utf-8''…) so the Chinese name survives in every browser.
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def add_list_validation(ws, column: str, choices: list[str], *, title: str, prompt: str, rows: int):
+    """A drop-down of `choices` on column letter `column`, rows 2 to `rows` + 1."""
+    validation = DataValidation(
+        type="list",
+        formula1='"{}"'.format(",".join(choices)),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=_("输入有误"),
+        error=prompt,
+        promptTitle=title,
+        prompt=prompt,
+    )
+    validation.add(f"{column}2:{column}{rows + 1}")
+    ws.add_data_validation(validation)
+
+
+def add_help_sheet(wb: Workbook, title: str, heading: str, lines: list[str]) -> None:
+    """A sheet of instructions: a bold heading, then one wrapped line per row."""
+    sheet = wb.create_sheet(title)
+    sheet.column_dimensions["A"].width = 110
+    sheet.append([heading])
+    sheet["A1"].font = Font(bold=True, size=14)
+    for line in lines:
+        sheet.append([line])
+    for row in sheet.iter_rows(min_row=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")

@@ -58,6 +58,10 @@ class Scope:
         """May change teams' rosters (area administrators and team leaders)."""
         return self.is_area_admin or self.is_leader
 
+    def administers(self, area: Area) -> bool:
+        """Whether `area` lies in a subtree the user administers."""
+        return self.is_global or any(area.path.startswith(path) for path in self.area_paths)
+
     # -- what may be seen ---------------------------------------------------------
     def _subtree_q(self, prefix: str) -> Q:
         if not self.area_paths:

@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from cms.errors import DomainError
 from cms.spreadsheets import (
+    add_help_sheet,
+    add_list_validation,
     check_zip,
     new_sheet,
     not_xlsx_message,
@@ -129,7 +130,6 @@ def roster_template() -> bytes:
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="FFF2CC")
     required_fill = PatternFill("solid", fgColor="FCE4D6")
-    last_row = MAX_DATA_ROWS + 1
     for index, column in enumerate(ROSTER_COLUMNS, start=1):
         cell = ws.cell(row=1, column=index, value=column.header)
         cell.font = header_font
@@ -150,31 +150,16 @@ def roster_template() -> bytes:
         ("gender", list(GENDERS), _("请选择“男”或“女”")),
         ("category", list(category_labels()), _("请从列表中选择人员类别")),
     ):
-        validation = DataValidation(
-            type="list",
-            formula1='"{}"'.format(",".join(choices)),
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle=_("输入有误"),
-            error=prompt,
-            promptTitle=HEADERS[field_name],
+        add_list_validation(
+            ws,
+            letters[field_name],
+            choices,
+            title=HEADERS[field_name],
             prompt=prompt,
+            rows=MAX_DATA_ROWS,
         )
-        validation.add(f"{letters[field_name]}2:{letters[field_name]}{last_row}")
-        ws.add_data_validation(validation)
-
-    help_sheet = wb.create_sheet(HELP_SHEET_TITLE)
-    help_sheet.column_dimensions["A"].width = 110
-    help_sheet.append([_("队员花名册填写说明")])
-    help_sheet["A1"].font = Font(bold=True, size=14)
-    for line in _instructions():
-        help_sheet.append([line])
-    for row in help_sheet.iter_rows(min_row=2):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
-
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    add_help_sheet(wb, HELP_SHEET_TITLE, _("队员花名册填写说明"), _instructions())
+    return workbook_bytes(wb)
 
 
 # -- reading a filled roster -------------------------------------------------------------

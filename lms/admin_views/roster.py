@@ -11,12 +11,11 @@ import secrets
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -24,7 +23,7 @@ from django.views.decorators.cache import never_cache
 
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from cms.spreadsheets import XLSX_CONTENT_TYPE
+from cms.spreadsheets import xlsx_response
 from lms import spreadsheets
 from lms.errors import DomainError
 from lms.models import Area, Team
@@ -51,13 +50,6 @@ def _lookup(queryset, pk):
     except (TypeError, ValueError):
         raise Http404 from None
     return get_object_or_404(queryset, pk=pk)
-
-
-def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    # RFC 5987 (filename*=utf-8''…) so the Chinese name survives in every browser.
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 def _stamp() -> str:
@@ -233,7 +225,7 @@ class RosterImportView(WagtailAdminTemplateMixin, View):
 @never_cache
 def template_download(request):
     """The blank roster template (no personal data: anyone with admin access may have it)."""
-    return _xlsx_response(spreadsheets.roster_template(), _("队员花名册模板.xlsx"))
+    return xlsx_response(spreadsheets.roster_template(), _("队员花名册模板.xlsx"))
 
 
 @never_cache
@@ -255,7 +247,7 @@ def export_members(request):
     data = spreadsheets.members_workbook(
         members, show_id_numbers=scope.may_view_id_number if show else False
     )
-    return _xlsx_response(data, _("队员花名册-%(scope)s-%(date)s.xlsx") % _names(label))
+    return xlsx_response(data, _("队员花名册-%(scope)s-%(date)s.xlsx") % _names(label))
 
 
 @never_cache
@@ -267,7 +259,7 @@ def export_teams(request):
         area: Area = _lookup(scope.areas(), request.GET["area"])
         teams, label = teams.within(area), area.name
     data = spreadsheets.teams_workbook(teams)
-    return _xlsx_response(data, _("社区响应队名单-%(scope)s-%(date)s.xlsx") % _names(label))
+    return xlsx_response(data, _("社区响应队名单-%(scope)s-%(date)s.xlsx") % _names(label))
 
 
 def _names(label: str) -> dict:

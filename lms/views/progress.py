@@ -9,64 +9,38 @@ Anyone else gets 404, as for every object outside a scope.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from cms.spreadsheets import XLSX_CONTENT_TYPE
 from lms import selectors
 from lms.errors import DomainError
-from lms.models import Area, AssignmentJob, AssignmentJobStatus, Team
-from lms.scope import Scope, scope_for
+from lms.models import AssignmentJob, AssignmentJobStatus, Team
+from lms.scope import scope_for
 from lms.services.enrollments import assignment_job_create, enrollment_assign_team
 
 from . import exports
+from .common import (
+    administered_area,
+    area_trail,
+    field_error,
+    managed_team,
+    wants_xlsx,
+    xlsx_response,
+)
 from .forms import AssignForm, TeamAssignForm
-
-
-def _managed_team(request: HttpRequest, team_pk: int) -> Team:
-    """A team the user leads or administers; 404 for anyone else (its members included)."""
-    teams = scope_for(request.user).managed_teams().select_related("community")
-    return get_object_or_404(teams, pk=team_pk)
-
-
-def _administers(scope: Scope, area: Area) -> bool:
-    return scope.is_global or any(area.path.startswith(path) for path in scope.area_paths)
-
-
-def _administered_area(request: HttpRequest, area_pk: int) -> Area:
-    area = Area.objects.filter(pk=area_pk).first()
-    if area is None or not _administers(scope_for(request.user), area):
-        raise Http404
-    return area
-
-
-def _xlsx(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _wants_xlsx(request: HttpRequest) -> bool:
-    return request.GET.get("format") == "xlsx"
-
-
-def _field_error(form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 @never_cache
 @login_required
 def team_progress(request: HttpRequest, team_pk: int) -> HttpResponse:
-    team = _managed_team(request, team_pk)
+    team = managed_team(request, team_pk)
     matrices = selectors.team_progress(team)
-    if _wants_xlsx(request):
+    if wants_xlsx(request):
         today = timezone.localdate()
-        return _xlsx(
+        return xlsx_response(
             exports.team_progress_workbook(team, matrices),
             f"{team.name}-学习进度-{today:%Y%m%d}.xlsx",
         )
@@ -80,7 +54,7 @@ def team_progress(request: HttpRequest, team_pk: int) -> HttpResponse:
 @never_cache
 @login_required
 def team_assign(request: HttpRequest, team_pk: int) -> HttpResponse:
-    team = _managed_team(request, team_pk)
+    team = managed_team(request, team_pk)
     form = TeamAssignForm(request.POST or None, team=team)
     if request.method == "POST" and form.is_valid():
         try:
@@ -92,7 +66,7 @@ def team_assign(request: HttpRequest, team_pk: int) -> HttpResponse:
                 due_on=form.cleaned_data["due_on"],
             )
         except DomainError as error:
-            _field_error(form, error)
+            field_error(form, error)
         else:
             messages.success(
                 request,
@@ -103,19 +77,14 @@ def team_assign(request: HttpRequest, team_pk: int) -> HttpResponse:
     return render(request, "lms/learn/team_assign.html", {"team": team, "form": form})
 
 
-def _area_trail(scope: Scope, area: Area) -> list[Area]:
-    """The areas above `area` the user also administers, for links back up."""
-    return [a for a in area.get_ancestors() if _administers(scope, a)]
-
-
 @never_cache
 @login_required
 def area_progress(request: HttpRequest, area_pk: int) -> HttpResponse:
-    area = _administered_area(request, area_pk)
+    area = administered_area(request, area_pk)
     courses = selectors.area_progress(area)
-    if _wants_xlsx(request):
+    if wants_xlsx(request):
         today = timezone.localdate()
-        return _xlsx(
+        return xlsx_response(
             exports.area_progress_workbook(area, courses),
             f"{area.name}-学习进度-{today:%Y%m%d}.xlsx",
         )
@@ -125,7 +94,7 @@ def area_progress(request: HttpRequest, area_pk: int) -> HttpResponse:
         {
             "area": area,
             "courses": courses,
-            "trail": _area_trail(scope_for(request.user), area),
+            "trail": area_trail(scope_for(request.user), area),
         },
     )
 
@@ -133,7 +102,7 @@ def area_progress(request: HttpRequest, area_pk: int) -> HttpResponse:
 @never_cache
 @login_required
 def area_assign(request: HttpRequest, area_pk: int) -> HttpResponse:
-    area = _administered_area(request, area_pk)
+    area = administered_area(request, area_pk)
     form = AssignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,7 +113,7 @@ def area_assign(request: HttpRequest, area_pk: int) -> HttpResponse:
                 due_on=form.cleaned_data["due_on"],
             )
         except DomainError as error:
-            _field_error(form, error)
+            field_error(form, error)
         else:
             return redirect("learn:job", job_pk=job.pk)
     teams_total = Team.objects.within(area).count()
@@ -159,7 +128,7 @@ def _visible_job(request: HttpRequest, job_pk: int) -> AssignmentJob:
     job = AssignmentJob.objects.select_related("area", "course").filter(pk=job_pk).first()
     if job is None:
         raise Http404
-    if job.created_by_id != request.user.pk and not _administers(scope_for(request.user), job.area):
+    if job.created_by_id != request.user.pk and not scope_for(request.user).administers(job.area):
         raise Http404
     return job
 
