@@ -35,6 +35,7 @@ from lms.models import (
 )
 from lms.scope import scope_for
 from lms.services.hours import service_record_from_event
+from lms.services.plans import plan_items_match_event
 
 # A member may check in from an hour before the start (assembly) to two hours after the
 # planned end (drills overrun; the debrief comes after).
@@ -500,6 +501,9 @@ def drill_close(
             participation.minutes = drill.minutes
             save_as(participation, by=by, reason=_("按演练时长计"))
         _record_hours(participation, by=by)
+    if first_close:
+        # The plan item this drill fulfils, if a plan of its areas has one near its date.
+        plan_items_match_event(drill=drill)
     return drill
 
 

@@ -39,6 +39,7 @@ from lms.services.drills import (
     save_as,
 )
 from lms.services.hours import service_record_from_event
+from lms.services.plans import plan_items_match_event
 
 EDITABLE_FIELDS = (
     "title",
@@ -400,6 +401,7 @@ def session_close(
         Instructor.objects.filter(pk__in=session.instructors.values("pk")).update(
             taught_hours=F("taught_hours") + session.credit_hours
         )
+        plan_items_match_event(session=session)
     for attendance in session.attendances.select_related("member"):
         _record_hours(session, attendance.member, by=by)
     return session

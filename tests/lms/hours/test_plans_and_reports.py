@@ -21,6 +21,7 @@ from lms.selectors.activities import (
     plan_progress,
     team_activity,
 )
+from lms.services.drills import drill_close
 from lms.services.plans import (
     plan_create,
     plan_item_create,
@@ -35,7 +36,7 @@ from tests.factories import (
     course_with_lessons,
 )
 
-from .conftest import make_drill, record
+from .conftest import at, make_drill, record
 
 pytestmark = pytest.mark.django_db
 
@@ -221,3 +222,26 @@ def test_member_activity_history(people, today):
     assert len(activity.records) == 2
     assert activity.verified_year == Decimal("2")
     assert activity.pending == Decimal("1")
+
+
+def test_closing_a_drill_fulfils_the_plan_item_near_its_date(people, today, plan):
+    item = _item(people, plan, PlanItemKind.DRILL, _in_year(today, 2), "汛前演练")
+    day = _in_year(today, -1)
+    drill = make_drill(
+        [people["qingxiu_team"]], day, status=EventStatus.PLANNED, members=[people["member"]]
+    )
+    drill.created_by = people["qingxiu_admin"]
+    drill.save()
+    drill_close(
+        by=people["qingxiu_admin"],
+        drill=drill,
+        score=90,
+        went_well="转移有序",
+        problems="",
+        improvements="",
+        now=at(day, 12),
+    )
+    item.refresh_from_db()
+    assert item.drill_id == drill.pk
+    entry = next(e for e in plan_progress(plan).items if e.item.pk == item.pk)
+    assert entry.state == ItemState.HELD
