@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.dev")
 
@@ -16,5 +17,14 @@ app.conf.beat_schedule = {
     "attempts-close-expired": {
         "task": "lms.tasks.attempts_close_expired",
         "schedule": 60.0,
+    },
+    # Certificates past their expiry date become expired; reminders 90 and 30 days ahead.
+    "certificates-expire": {
+        "task": "lms.tasks.certificates_expire",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    "certificates-remind": {
+        "task": "lms.tasks.certificates_remind",
+        "schedule": crontab(hour=9, minute=0),
     },
 }

@@ -15,6 +15,8 @@ from .models import (
     Area,
     AreaAdministrator,
     Attempt,
+    Certificate,
+    CertificateJob,
     Drill,
     Instructor,
     InsurancePolicy,
@@ -140,6 +142,26 @@ class Scope:
             Attempt.objects.filter(member_id=self.member_id)
             if self.member_id
             else Attempt.objects.none()
+        )
+
+    def certificates(self) -> QuerySet[Certificate]:
+        """Certificates the user may read and download: their own, their team's (leaders),
+        their subtree's (administrators)."""
+        if self.is_global:
+            return Certificate.objects.all()
+        return Certificate.objects.filter(member__in=self.members())
+
+    def managed_certificates(self) -> QuerySet[Certificate]:
+        """Certificates the user may issue, re-issue and revoke: area administrators only."""
+        if self.is_global:
+            return Certificate.objects.all()
+        return Certificate.objects.filter(self._subtree_q("member__team__community__"))
+
+    def certificate_jobs(self) -> QuerySet[CertificateJob]:
+        if self.is_global:
+            return CertificateJob.objects.all()
+        return CertificateJob.objects.filter(
+            self._subtree_q("team__community__") | self._subtree_q("area__")
         )
 
     def drills(self) -> QuerySet[Drill]:

@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from . import views
 from .api import api
-from .views import drills, exams, hours, results
+from .views import certificates, drills, exams, hours, results, verify
 
 learn_patterns = [
     path("", views.dashboard, name="dashboard"),
@@ -21,6 +21,7 @@ learn_patterns = [
     *results.urlpatterns,
     *drills.urlpatterns,
     *hours.urlpatterns,
+    *certificates.urlpatterns,
 ]
 
 urlpatterns = [
@@ -36,6 +37,8 @@ urlpatterns = [
         name="policy_document_download",
     ),
     *drills.public_urlpatterns,
+    # Anyone may check a certificate.
+    *verify.public_urlpatterns,
     # The learner's pages and the leaders' and administrators' progress pages.
     path("learn/", include((learn_patterns, "learn"))),
 ]

@@ -4,7 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from .admin_views import activity_hooks, exam_hooks, roster  # noqa: F401 (hooks register on import)
+# Hooks register on import.
+from .admin_views import (  # noqa: F401
+    activity_hooks,
+    certificate_hooks,
+    exam_hooks,
+    roster,
+)
 from .admin_views.viewsets import RecordsGroup
 
 

@@ -229,3 +229,13 @@ STORAGES["private"] = {
 # cache would serve one worker a stale copy of a session another worker changed.
 if CACHE_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Certificates. The verification URL in each certificate's QR code starts with SITE_URL.
+SITE_URL = WAGTAILADMIN_BASE_URL.rstrip("/")
+# A PKCS#12 file (key and certificate chain) to sign issued PDFs (PAdES); unset: unsigned.
+CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "")
+CERTIFICATE_SIGNING_PASSPHRASE = os.environ.get("CERTIFICATE_SIGNING_PASSPHRASE", "")
+# Public lookups of a certificate by serial and name, per client address.
+CERTIFICATE_LOOKUP_RATE = (10, 60)  # (requests, seconds)
+# Text messages: the logging backend writes them to the log; an operator plugs in theirs.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "cms.sms.LoggingBackend")

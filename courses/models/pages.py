@@ -78,6 +78,18 @@ class CoursePage(Page):
     certificate_validity_months = models.PositiveIntegerField(
         _("证书有效期（月）"), default=36, help_text=_("0 表示长期有效")
     )
+    certificate_auto_issue = models.BooleanField(
+        _("结业自动发证"), default=True, help_text=_("关闭后由区域管理员发放")
+    )
+    certificate_template = models.ForeignKey(
+        "lms.CertificateTemplate",
+        verbose_name=_("证书模板"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("留空则使用默认模板"),
+    )
     counts_toward_compliance = models.BooleanField(_("计入队伍达标"), default=True)
     self_enrollment = models.BooleanField(_("允许自主报名"), default=True)
     completion_rule = models.CharField(
@@ -98,6 +110,9 @@ class CoursePage(Page):
                 FieldRowPanel([FieldPanel("credit_hours"), FieldPanel("completion_rule")]),
                 FieldRowPanel(
                     [FieldPanel("certificate_validity_months"), FieldPanel("self_enrollment")]
+                ),
+                FieldRowPanel(
+                    [FieldPanel("certificate_auto_issue"), FieldPanel("certificate_template")]
                 ),
                 FieldPanel("counts_toward_compliance"),
             ],

@@ -9,7 +9,20 @@ from django.http import HttpRequest, HttpResponse
 
 from ninja import NinjaAPI
 
-from . import areas, errors, events, exams, hours, instructors, learning, me, members, teams
+from . import (
+    areas,
+    certificates,
+    errors,
+    events,
+    exams,
+    hours,
+    instructors,
+    learning,
+    me,
+    members,
+    teams,
+    verify,
+)
 from .security import api_token_auth, session_auth
 
 DESCRIPTION = """\
@@ -37,7 +50,19 @@ api = API(
     auth=[api_token_auth, session_auth],
 )
 errors.install(api)
-for module in (me, areas, teams, members, instructors, learning, exams, events, hours):
+for module in (
+    me,
+    areas,
+    teams,
+    members,
+    instructors,
+    learning,
+    exams,
+    events,
+    hours,
+    certificates,
+    verify,
+):
     api.add_router("", module.router)
 
 __all__ = ["api"]

@@ -1,4 +1,14 @@
 from .areas import Area, AreaLevel
+from .certificates import (
+    Certificate,
+    CertificateJob,
+    CertificateJobStatus,
+    CertificateLayout,
+    CertificateSource,
+    CertificateStatus,
+    CertificateTemplate,
+    SerialCounter,
+)
 from .drills import (
     AttendanceMethod,
     Drill,
@@ -44,6 +54,13 @@ __all__ = [
     "AttemptStatus",
     "AttendanceMethod",
     "CalendarFeed",
+    "Certificate",
+    "CertificateJob",
+    "CertificateJobStatus",
+    "CertificateLayout",
+    "CertificateSource",
+    "CertificateStatus",
+    "CertificateTemplate",
     "DocumentKind",
     "Drill",
     "DrillParticipation",
@@ -64,6 +81,7 @@ __all__ = [
     "PlanItemKind",
     "QualificationLevel",
     "QuestionRegrade",
+    "SerialCounter",
     "ServiceActivity",
     "ServiceRecord",
     "ServiceStatus",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from courses.models import CompletionRule, CoursePage, ExamKind, LessonPage
 from lms.errors import DomainError
 from lms.models import Attempt, Enrollment, EnrollmentStatus, LessonProgress, Member
+from lms.services.certificates import certificate_issue_on_completion
 
 # A client may report at most this much time for one request (a phone left open overnight
 # must not count as hours of study).
@@ -62,6 +63,7 @@ def enrollment_complete_if_done(enrollment: Enrollment, course: CoursePage) -> b
     enrollment.status = EnrollmentStatus.COMPLETED
     enrollment.completed_at = timezone.now()
     enrollment.save(update_fields=["status", "completed_at"])
+    certificate_issue_on_completion(enrollment, course)
     return True
 
 

@@ -1,0 +1,4 @@
+"""Certificates in the Wagtail admin: templates, certificates with history, revocation.
+
+OWNED BY THE ADMIN HELPER: replace this stub.
+"""
