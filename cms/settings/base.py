@@ -239,3 +239,5 @@ CERTIFICATE_SIGNING_PASSPHRASE = os.environ.get("CERTIFICATE_SIGNING_PASSPHRASE"
 CERTIFICATE_LOOKUP_RATE = (10, 60)  # (requests, seconds)
 # Text messages: the logging backend writes them to the log; an operator plugs in theirs.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "cms.sms.LoggingBackend")
+# Proxies in front of the app that append to X-Forwarded-For (1 behind nginx); 0 trusts none.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))

@@ -10,6 +10,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -237,6 +238,16 @@ class Certificate(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.status == CertificateStatus.VALID
+
+    @property
+    def verify_path(self) -> str:
+        """The public verification page (/verify/<code>/)."""
+        return reverse("verify", kwargs={"code": self.code})
+
+    @property
+    def verify_url(self) -> str:
+        """The verification page's full address: what the certificate's QR code opens."""
+        return settings.SITE_URL + self.verify_path
 
     @property
     def download_name(self) -> str:
