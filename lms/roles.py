@@ -8,6 +8,8 @@ person sees there is decided by `lms.scope` (an AreaAdministrator row, a team le
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from wagtail.models import Collection, GroupCollectionPermission
+
 AREA_ADMINISTRATORS = "区域管理员"
 TEAM_LEADERS = "队长"
 
@@ -26,6 +28,13 @@ GROUP_PERMISSIONS = {
             for model in ("trainingplan", "trainingplanitem")
             for action in (*_ADD_CHANGE_VIEW, "delete")
         ),
+        # Certificates: read, revoke ("change"), edit the templates; issued by the services.
+        *(
+            ("lms", f"{action}_{model}")
+            for model in ("certificate", "certificatetemplate", "certificatejob")
+            for action in ("change", "view")
+        ),
+        ("lms", "add_certificatetemplate"),
     ],
     TEAM_LEADERS: [
         *(("lms", f"{action}_member") for action in _ADD_CHANGE_VIEW),
@@ -49,4 +58,13 @@ def lms_roles_setup() -> dict[str, Group]:
         # add(), not set(): permissions an operator granted by hand on top are kept.
         group.permissions.add(access_admin, *(_permission(*p) for p in permissions))
         groups[name] = group
+    # Templates carry seal and background images: administrators choose and upload them.
+    root = Collection.get_first_root_node()
+    if root is not None:
+        for codename in ("choose_image", "add_image"):
+            GroupCollectionPermission.objects.get_or_create(
+                group=groups[AREA_ADMINISTRATORS],
+                collection=root,
+                permission=_permission("wagtailimages", codename),
+            )
     return groups

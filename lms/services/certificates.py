@@ -148,10 +148,12 @@ def certificate_issue(
     by=None,
     reissue: bool = False,
     completed_on: datetime.date | None = None,
+    issued_on: datetime.date | None = None,
     render: bool = True,
 ) -> Certificate:
     """Issue `member` a certificate of `course`, or return the valid one they hold.
 
+    `issued_on` back-dates the certificate (records brought in from paper, demo data).
     With `reissue`, a held certificate (valid or expired) is superseded by a new one.
     Two concurrent issuances for the same member and course give one certificate: the
     loser's insert hits the "one valid certificate" constraint, rolls back (its serial
@@ -169,7 +171,7 @@ def certificate_issue(
                 source=source,
                 by=by,
                 reissue=reissue,
-                issued_on=timezone.localdate(),
+                issued_on=issued_on or timezone.localdate(),
                 completed_on=completed_on,
             )
             if created and render:

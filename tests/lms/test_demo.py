@@ -7,10 +7,14 @@ from django.core.management import call_command
 
 import pytest
 
+from cms import sms
 from lms import idcard
 from lms.models import (
     Area,
     AreaAdministrator,
+    Certificate,
+    CertificateStatus,
+    CertificateTemplate,
     Enrollment,
     LessonProgress,
     Member,
@@ -19,6 +23,7 @@ from lms.models import (
 )
 from lms.roles import AREA_ADMINISTRATORS, TEAM_LEADERS
 from lms.scope import scope_for
+from lms.services.certificate_reminders import certificates_remind
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +129,39 @@ def test_demo_member_is_learning_two_courses(client):
     page = client.get("/learn/").content.decode()
     for enrollment in enrollments:
         assert enrollment.course.title in page
+
+
+def test_demo_certificates_spread_across_statuses(settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the PDFs render after commit
+        call_command("seed_demo")
+    assert Certificate.objects.rendered().count() == Certificate.objects.count()
+    template = CertificateTemplate.objects.get(is_default=True)
+    assert template.name == "自治区标准模板"
+    assert len(template.signatory_lines) == 2
+
+    home = Certificate.objects.filter(member__team__name="新竹社区应急响应队")
+    statuses = list(home.values_list("status", flat=True))
+    assert statuses.count(CertificateStatus.VALID) >= 5
+    for status in (
+        CertificateStatus.REVOKED,
+        CertificateStatus.EXPIRED,
+        CertificateStatus.SUPERSEDED,
+    ):
+        assert statuses.count(status) == 1, status
+    revoked = home.get(status=CertificateStatus.REVOKED)
+    assert revoked.revoked_reason and revoked.revoked_by.username == "county"
+    assert home.filter(member__user__username="member", status=CertificateStatus.VALID).exists()
+    for certificate in Certificate.objects.all():
+        assert certificate.serial.startswith(f"GX-{certificate.issued_on.year}-")
+
+    county = get_user_model().objects.get(username="county")
+    seen = scope_for(county).certificates()
+    assert seen.filter(member__team__name="新竹社区应急响应队").count() == home.count()
+    assert not seen.filter(member__team__community__code__startswith="4502").exists()
+    assert Certificate.objects.filter(member__team__community__code__startswith="4502").exists()
+
+    # Some expire within 90 days, so the daily reminders have something to send.
+    settings.SMS_BACKEND = "cms.sms.LocmemBackend"
+    assert certificates_remind() >= 2
+    assert sms.outbox
+    sms.outbox.clear()
