@@ -4,10 +4,9 @@ from celery import shared_task
 
 from .models import (
     AssignmentJob,
-    AssignmentJobStatus,
     Certificate,
     CertificateJob,
-    CertificateJobStatus,
+    JobStatus,
 )
 from .services.attempts import attempt_close_expired
 from .services.certificates import certificate_job_run as run_certificate_job
@@ -15,18 +14,22 @@ from .services.certificates import certificates_expire as expire_certificates
 from .services.enrollments import assignment_job_run as run_assignment_job
 
 
-@shared_task(name="lms.tasks.assignment_job_run", acks_late=True)
-def assignment_job_run(job_id: int) -> None:
-    job = AssignmentJob.objects.filter(pk=job_id).first()
-    if job is None or job.status == AssignmentJobStatus.DONE:
+def _run_job(jobs, job_id: int, run) -> None:
+    """Run a background job once: a finished job is left alone; a failure is recorded on
+    the job (its page shows it) and re-raised for the worker's log."""
+    job = jobs.filter(pk=job_id).first()
+    if job is None or job.status == JobStatus.DONE:
         return
     try:
-        run_assignment_job(job=job)
+        run(job=job)
     except Exception as exc:
-        AssignmentJob.objects.filter(pk=job_id).update(
-            status=AssignmentJobStatus.FAILED, error=str(exc)[:2000]
-        )
+        jobs.filter(pk=job_id).update(status=JobStatus.FAILED, error=str(exc)[:2000])
         raise
+
+
+@shared_task(name="lms.tasks.assignment_job_run", acks_late=True)
+def assignment_job_run(job_id: int) -> None:
+    _run_job(AssignmentJob.objects.all(), job_id, run_assignment_job)
 
 
 @shared_task(name="lms.tasks.attempts_close_expired")
@@ -46,16 +49,7 @@ def certificate_render(certificate_id: int) -> None:
 
 @shared_task(name="lms.tasks.certificate_job_run", acks_late=True)
 def certificate_job_run(job_id: int) -> None:
-    job = CertificateJob.objects.filter(pk=job_id).select_related("course", "area").first()
-    if job is None or job.status == CertificateJobStatus.DONE:
-        return
-    try:
-        run_certificate_job(job=job)
-    except Exception as exc:
-        CertificateJob.objects.filter(pk=job_id).update(
-            status=CertificateJobStatus.FAILED, error=str(exc)[:2000]
-        )
-        raise
+    _run_job(CertificateJob.objects.select_related("course", "area"), job_id, run_certificate_job)
 
 
 @shared_task(name="lms.tasks.certificates_expire")

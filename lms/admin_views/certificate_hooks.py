@@ -46,9 +46,9 @@ from lms.errors import DomainError
 from lms.models import (
     Certificate,
     CertificateJob,
-    CertificateJobStatus,
     CertificateStatus,
     CertificateTemplate,
+    JobStatus,
 )
 from lms.scope import scope_for
 from lms.services.certificates import certificate_revoke
@@ -444,9 +444,7 @@ class CertificateViewSet(ModelViewSet):
 
 class CertificateJobFilterSet(AreaSubtreeFilterSet):
     area_path_field = "team__community__path"
-    status = django_filters.ChoiceFilter(
-        label=gettext_lazy("状态"), choices=CertificateJobStatus.choices
-    )
+    status = django_filters.ChoiceFilter(label=gettext_lazy("状态"), choices=JobStatus.choices)
 
     class Meta:
         model = CertificateJob

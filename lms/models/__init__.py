@@ -2,7 +2,6 @@ from .areas import Area, AreaLevel
 from .certificates import (
     Certificate,
     CertificateJob,
-    CertificateJobStatus,
     CertificateLayout,
     CertificateSource,
     CertificateStatus,
@@ -22,9 +21,9 @@ from .drills import (
 )
 from .exams import Attempt, AttemptAnswer, AttemptStatus, QuestionRegrade
 from .hours import ServiceActivity, ServiceRecord, ServiceStatus
+from .jobs import BackgroundJob, JobStatus
 from .learning import (
     AssignmentJob,
-    AssignmentJobStatus,
     Enrollment,
     EnrollmentSource,
     EnrollmentStatus,
@@ -48,15 +47,14 @@ __all__ = [
     "AreaAdministrator",
     "AreaLevel",
     "AssignmentJob",
-    "AssignmentJobStatus",
     "Attempt",
     "AttemptAnswer",
     "AttemptStatus",
     "AttendanceMethod",
+    "BackgroundJob",
     "CalendarFeed",
     "Certificate",
     "CertificateJob",
-    "CertificateJobStatus",
     "CertificateLayout",
     "CertificateSource",
     "CertificateStatus",
@@ -75,6 +73,7 @@ __all__ = [
     "Gender",
     "Instructor",
     "InsurancePolicy",
+    "JobStatus",
     "LessonProgress",
     "Member",
     "MemberCategory",

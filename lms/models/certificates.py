@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from simple_history.models import HistoricalRecords
 
+from .jobs import BackgroundJob
 from .teams import private_storage
 
 
@@ -280,14 +281,7 @@ class SerialCounter(models.Model):
         return f"{self.year}-{self.county_code}: {self.last}"
 
 
-class CertificateJobStatus(models.TextChoices):
-    PENDING = "pending", _("排队中")
-    RUNNING = "running", _("进行中")
-    DONE = "done", _("已完成")
-    FAILED = "failed", _("失败")
-
-
-class CertificateJob(models.Model):
+class CertificateJob(BackgroundJob):
     """Bulk issuance for a team or an area: every member who completed the course."""
 
     course = models.ForeignKey(
@@ -302,28 +296,15 @@ class CertificateJob(models.Model):
     reissue = models.BooleanField(
         _("重新发证"), default=False, help_text=_("已有有效证书的队员也发新证，旧证标记为已取代")
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT
-    )
-    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
-    status = models.CharField(
-        _("状态"),
-        max_length=10,
-        choices=CertificateJobStatus.choices,
-        default=CertificateJobStatus.PENDING,
-    )
     total = models.PositiveIntegerField(_("应发数量"), default=0)
     done = models.PositiveIntegerField(_("已处理"), default=0)
     issued = models.PositiveIntegerField(_("新发证书"), default=0)
     # The last member handled, so a restarted task continues after it (members go in id order).
     last_member_id = models.PositiveBigIntegerField(default=0, editable=False)
-    error = models.TextField(_("错误信息"), blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
-    class Meta:
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("批量发证任务")
         verbose_name_plural = _("批量发证任务")
-        ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(team__isnull=False) | Q(area__isnull=False), name="job_has_target"
@@ -332,13 +313,3 @@ class CertificateJob(models.Model):
 
     def __str__(self):
         return f"{self.team or self.area} · {self.course}"
-
-    @property
-    def percent(self) -> int:
-        if not self.total:
-            return 100 if self.status == CertificateJobStatus.DONE else 0
-        return round(100 * self.done / self.total)
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (CertificateJobStatus.DONE, CertificateJobStatus.FAILED)

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from simple_history.models import HistoricalRecords
 
+from .jobs import BackgroundJob
+
 
 class EnrollmentSource(models.TextChoices):
     SELF = "self", _("自主报名")
@@ -107,14 +109,7 @@ class LessonProgress(models.Model):
         return f"{self.enrollment} · {self.lesson_id}"
 
 
-class AssignmentJobStatus(models.TextChoices):
-    PENDING = "pending", _("排队中")
-    RUNNING = "running", _("进行中")
-    DONE = "done", _("已完成")
-    FAILED = "failed", _("失败")
-
-
-class AssignmentJob(models.Model):
+class AssignmentJob(BackgroundJob):
     """An area administrator's assignment of a course to every team in a subtree."""
 
     area = models.ForeignKey("lms.Area", verbose_name=_("区域"), on_delete=models.CASCADE)
@@ -122,34 +117,17 @@ class AssignmentJob(models.Model):
         "courses.CoursePage", verbose_name=_("课程"), on_delete=models.CASCADE, related_name="+"
     )
     due_on = models.DateField(_("截止日期"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT
-    )
-    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
-    status = models.CharField(
-        _("状态"),
-        max_length=10,
-        choices=AssignmentJobStatus.choices,
-        default=AssignmentJobStatus.PENDING,
-    )
     teams_total = models.PositiveIntegerField(_("队伍总数"), default=0)
     teams_done = models.PositiveIntegerField(_("已处理队伍"), default=0)
     enrollments_created = models.PositiveIntegerField(_("新增选课"), default=0)
     # The last team finished, so a restarted task continues after it (teams go in id order).
     last_team_id = models.PositiveBigIntegerField(default=0, editable=False)
-    error = models.TextField(_("错误信息"), blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
-    class Meta:
+    progress_fields = ("teams_done", "teams_total")
+
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("统一安排学习任务")
         verbose_name_plural = _("统一安排学习任务")
-        ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.area} · {self.course}"
-
-    @property
-    def percent(self) -> int:
-        if not self.teams_total:
-            return 100 if self.status == AssignmentJobStatus.DONE else 0
-        return round(100 * self.teams_done / self.teams_total)

@@ -23,12 +23,12 @@ from lms.models import (
     Area,
     Certificate,
     CertificateJob,
-    CertificateJobStatus,
     CertificateSource,
     CertificateStatus,
     CertificateTemplate,
     Enrollment,
     EnrollmentStatus,
+    JobStatus,
     Member,
     SerialCounter,
     Team,
@@ -277,9 +277,9 @@ def certificate_job_run(*, job: CertificateJob, chunk_size: int = 20) -> Certifi
     rendered for the chunk and split into a file per certificate. Resumable."""
     from lms.services.certificate_pdf import certificates_render
 
-    if job.status == CertificateJobStatus.DONE:
+    if job.status == JobStatus.DONE:
         return job
-    CertificateJob.objects.filter(pk=job.pk).update(status=CertificateJobStatus.RUNNING)
+    CertificateJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
     template = CertificateTemplate.for_course(job.course)
     issued_on = timezone.localdate()
     while True:
@@ -313,7 +313,7 @@ def certificate_job_run(*, job: CertificateJob, chunk_size: int = 20) -> Certifi
             last_member_id=job.last_member_id, done=job.done, issued=job.issued
         )
     CertificateJob.objects.filter(pk=job.pk).update(
-        status=CertificateJobStatus.DONE, finished_at=timezone.now(), done=F("total")
+        status=JobStatus.DONE, finished_at=timezone.now(), done=F("total")
     )
     job.refresh_from_db()
     return job

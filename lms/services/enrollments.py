@@ -13,10 +13,10 @@ from lms.errors import DomainError
 from lms.models import (
     Area,
     AssignmentJob,
-    AssignmentJobStatus,
     Enrollment,
     EnrollmentSource,
     EnrollmentStatus,
+    JobStatus,
     Member,
     Team,
 )
@@ -145,9 +145,9 @@ def assignment_job_run(*, job: AssignmentJob, batch_size: int = 50) -> Assignmen
     Teams are processed in order of id, one transaction each, and the job records how
     far it got, so a restarted worker continues where the last one stopped.
     """
-    if job.status == AssignmentJobStatus.DONE:
+    if job.status == JobStatus.DONE:
         return job
-    AssignmentJob.objects.filter(pk=job.pk).update(status=AssignmentJobStatus.RUNNING)
+    AssignmentJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
     teams = Team.objects.within(job.area).filter(pk__gt=job.last_team_id).order_by("pk")
     for team in teams.iterator(chunk_size=batch_size):
         with transaction.atomic():
@@ -164,7 +164,7 @@ def assignment_job_run(*, job: AssignmentJob, batch_size: int = 50) -> Assignmen
                 enrollments_created=F("enrollments_created") + created,
             )
     AssignmentJob.objects.filter(pk=job.pk).update(
-        status=AssignmentJobStatus.DONE, finished_at=timezone.now()
+        status=JobStatus.DONE, finished_at=timezone.now()
     )
     job.refresh_from_db()
     return job

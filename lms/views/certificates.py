@@ -43,9 +43,9 @@ from lms.models import (
     Area,
     Certificate,
     CertificateJob,
-    CertificateJobStatus,
     CertificateSource,
     CertificateStatus,
+    JobStatus,
     Member,
     Team,
 )
@@ -556,7 +556,7 @@ def _visible_job(request: HttpRequest, pk: int) -> CertificateJob:
 def _job_state(job: CertificateJob) -> dict:
     return {
         "status": job.status,
-        "status_display": str(CertificateJobStatus(job.status).label),
+        "status_display": str(JobStatus(job.status).label),
         "percent": job.percent,
         "done": job.done,
         "total": job.total,

@@ -19,9 +19,9 @@ from lms.models import (
     Area,
     AreaAdministrator,
     AssignmentJob,
-    AssignmentJobStatus,
     Enrollment,
     EnrollmentStatus,
+    JobStatus,
     LessonProgress,
 )
 from lms.services.progress import progress_complete
@@ -222,12 +222,12 @@ def test_an_area_job_page_follows_the_job_as_it_runs(school, page):
 
     # A worker gets halfway, then finishes.
     AssignmentJob.objects.filter(pk=job.pk).update(
-        status=AssignmentJobStatus.RUNNING, teams_done=2, enrollments_created=25
+        status=JobStatus.RUNNING, teams_done=2, enrollments_created=25
     )
     expect(page.locator("[data-job-field=percent]")).to_have_text("50")
     expect(page.locator("[data-job-field=enrollments_created]")).to_have_text("25")
     AssignmentJob.objects.filter(pk=job.pk).update(
-        status=AssignmentJobStatus.DONE, teams_done=4, enrollments_created=48
+        status=JobStatus.DONE, teams_done=4, enrollments_created=48
     )
     expect(page.locator("[data-job-field=status_display]")).to_have_text("已完成")
     expect(page.locator("[data-job-progress]")).to_have_attribute("value", "100")
