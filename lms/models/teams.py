@@ -4,6 +4,7 @@ from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from simple_history.models import HistoricalRecords
 
@@ -19,7 +20,7 @@ class TeamStatus(models.TextChoices):
     PREPARING = "preparing", _("筹建中")
     ACTIVE = "active", _("正常运行")
     SUSPENDED = "suspended", _("暂停")
-    DISSOLVED = "dissolved", _("已撤销")
+    DISSOLVED = "dissolved", pgettext_lazy("team", "已撤销")
 
 
 class TeamQuerySet(models.QuerySet):
