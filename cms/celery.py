@@ -23,6 +23,11 @@ app.conf.beat_schedule = {
         "task": "lms.tasks.certificates_expire",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Every team against the standard, every area's progress for the dashboards' chart.
+    "compliance-nightly": {
+        "task": "lms.tasks.compliance_nightly",
+        "schedule": crontab(hour=1, minute=0),
+    },
     "certificates-remind": {
         "task": "lms.tasks.certificates_remind",
         "schedule": crontab(hour=9, minute=0),

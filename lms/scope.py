@@ -17,7 +17,9 @@ from .models import (
     Attempt,
     Certificate,
     CertificateJob,
+    ComplianceSnapshot,
     Drill,
+    Inspection,
     Instructor,
     InsurancePolicy,
     Member,
@@ -27,6 +29,7 @@ from .models import (
     TeamEquipment,
     TrainingPlan,
     TrainingSession,
+    YearlyReport,
 )
 from .models.areas import subtree_filter
 
@@ -163,6 +166,23 @@ class Scope:
         return CertificateJob.objects.filter(
             self._subtree_q("team__community__") | self._subtree_q("area__")
         )
+
+    # -- compliance -------------------------------------------------------------------
+    def snapshots(self) -> QuerySet[ComplianceSnapshot]:
+        """Compliance results of the teams the user leads or administers (members: none)."""
+        return ComplianceSnapshot.objects.filter(team__in=self.managed_teams())
+
+    def inspections(self) -> QuerySet[Inspection]:
+        """Inspections of counties inside the user's subtrees (or above them: a county
+        administrator sees their county's, a city's sees its counties')."""
+        if self.is_global:
+            return Inspection.objects.all()
+        return Inspection.objects.filter(self._subtree_q("county__"))
+
+    def reports(self) -> QuerySet[YearlyReport]:
+        if self.is_global:
+            return YearlyReport.objects.all()
+        return YearlyReport.objects.filter(self._subtree_q("area__"))
 
     def drills(self) -> QuerySet[Drill]:
         """Drills of a team the user belongs to, leads or administers."""

@@ -62,3 +62,19 @@ def certificates_remind() -> int:
     from .services.certificate_reminders import certificates_remind as remind
 
     return remind()
+
+
+@shared_task(name="lms.tasks.compliance_evaluate_teams")
+def compliance_evaluate_teams(team_ids: list[int]) -> int:
+    """Re-evaluate teams whose records changed (queued after the change commits)."""
+    from .services.compliance import teams_evaluate
+
+    return teams_evaluate(team_ids)
+
+
+@shared_task(name="lms.tasks.compliance_nightly")
+def compliance_nightly() -> dict:
+    """Every team evaluated, every area's progress recorded; last year frozen in January."""
+    from .services.compliance import compliance_nightly as run
+
+    return run()

@@ -1,0 +1,140 @@
+"""Compliance roll-ups: how many of an area's teams meet the standard, against the target.
+
+Computed from the snapshots with grouped queries: an area's figures are one query over
+its subtree (an indexed range on the community's path), its children's are one query
+grouped by the first characters of that path.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+
+from lms.models import Area, Team
+from lms.models.areas import subtree_filter
+from lms.models.compliance import AreaProgress, ComplianceSnapshot, CriterionKind, YearlyTarget
+
+
+@dataclass
+class Rollup:
+    area: Area
+    year: int
+    teams: int = 0
+    evaluated: int = 0
+    compliant: int = 0
+    target: Decimal | None = None
+    # Failing criterion kind → number of teams failing it, most common first.
+    failing: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def share(self) -> float:
+        return self.compliant / self.teams if self.teams else 0.0
+
+    @property
+    def target_teams(self) -> int | None:
+        """Compliant teams needed to meet the target (rounded up)."""
+        if self.target is None:
+            return None
+        needed = self.target * self.teams
+        return int(needed) + (1 if needed % 1 else 0)
+
+    @property
+    def gap(self) -> int | None:
+        """Teams still to bring up to the standard to meet the target (0 when met)."""
+        return None if self.target is None else max(0, self.target_teams - self.compliant)
+
+    @property
+    def failing_labels(self) -> list[tuple[str, int]]:
+        return [(str(CriterionKind(kind).label), n) for kind, n in self.failing]
+
+
+def _failing(rows) -> list[tuple[str, int]]:
+    counts = Counter()
+    for kinds in rows:
+        counts.update(kinds or [])
+    return counts.most_common()
+
+
+def area_rollup(area: Area, year: int) -> Rollup:
+    """The area's own figures (its whole subtree)."""
+    teams = Team.objects.filter(**subtree_filter("community__", area.path)).count()
+    snapshots = ComplianceSnapshot.objects.filter(
+        year=year, **subtree_filter("team__community__", area.path)
+    )
+    totals = snapshots.aggregate(
+        evaluated=Count("pk"), compliant=Count("pk", filter=Q(passed=True))
+    )
+    failing = _failing(snapshots.filter(passed=False).values_list("failed_kinds", flat=True))
+    return Rollup(
+        area=area,
+        year=year,
+        teams=teams,
+        evaluated=totals["evaluated"],
+        compliant=totals["compliant"],
+        target=YearlyTarget.for_area(year, area.depth),
+        failing=failing,
+    )
+
+
+def child_rollups(area: Area, year: int) -> list[Rollup]:
+    """One roll-up per child area, in code order: two grouped queries for all of them."""
+    children = list(area.get_children())
+    if not children:
+        return []
+    length = len(area.path) + Area.steplen
+    teams = dict(
+        Team.objects.filter(**subtree_filter("community__", area.path))
+        .annotate(prefix=Substr("community__path", 1, length))
+        .values("prefix")
+        .annotate(n=Count("pk"))
+        .values_list("prefix", "n")
+    )
+    rows = (
+        ComplianceSnapshot.objects.filter(
+            year=year, **subtree_filter("team__community__", area.path)
+        )
+        .annotate(prefix=Substr("team__community__path", 1, length))
+        .values("prefix")
+        .annotate(evaluated=Count("pk"), compliant=Count("pk", filter=Q(passed=True)))
+    )
+    by_prefix = {r["prefix"]: r for r in rows}
+    failing: dict[str, Counter] = {}
+    for prefix, kinds in (
+        ComplianceSnapshot.objects.filter(
+            year=year, passed=False, **subtree_filter("team__community__", area.path)
+        )
+        .annotate(prefix=Substr("team__community__path", 1, length))
+        .values_list("prefix", "failed_kinds")
+    ):
+        failing.setdefault(prefix, Counter()).update(kinds or [])
+    target = YearlyTarget.for_area(year, area.depth + 1)
+    return [
+        Rollup(
+            area=child,
+            year=year,
+            teams=teams.get(child.path, 0),
+            evaluated=by_prefix.get(child.path, {}).get("evaluated", 0),
+            compliant=by_prefix.get(child.path, {}).get("compliant", 0),
+            target=target,
+            failing=failing.get(child.path, Counter()).most_common(),
+        )
+        for child in children
+    ]
+
+
+def area_history(area: Area, year: int) -> list[AreaProgress]:
+    """The area's recorded progress through the year (one row a day), for the chart."""
+    return list(AreaProgress.objects.filter(area=area, year=year).order_by("date"))
+
+
+def team_snapshots(area: Area, year: int):
+    """The snapshots of the teams in an area, for the team level of the drill-down."""
+    return (
+        ComplianceSnapshot.objects.filter(
+            year=year, **subtree_filter("team__community__", area.path)
+        )
+        .select_related("team", "team__community")
+        .order_by("passed", "-score", "team__name")
+    )
