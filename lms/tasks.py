@@ -78,3 +78,11 @@ def compliance_nightly() -> dict:
     from .services.compliance import compliance_nightly as run
 
     return run()
+
+
+@shared_task(name="lms.tasks.yearly_report_run", acks_late=True)
+def yearly_report_run(report_id: int) -> None:
+    from .models import YearlyReport
+    from .services.reports import yearly_report_run as run
+
+    _run_job(YearlyReport.objects.select_related("area"), report_id, run)

@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from . import views
 from .api import api
-from .views import certificates, drills, exams, hours, results, verify
+from .views import certificates, drills, exams, hours, reports, results, verify
 
 learn_patterns = [
     path("", views.dashboard, name="dashboard"),
@@ -22,6 +22,7 @@ learn_patterns = [
     *drills.urlpatterns,
     *hours.urlpatterns,
     *certificates.urlpatterns,
+    *reports.urlpatterns,
 ]
 
 urlpatterns = [

@@ -8,7 +8,10 @@ from wagtail.admin.menu import MenuItem
 from .admin_views import (  # noqa: F401
     activity_hooks,
     certificate_hooks,
+    compliance_hooks,
     exam_hooks,
+    inspection_hooks,
+    ranking_hooks,
     roster,
 )
 from .admin_views.viewsets import RecordsGroup

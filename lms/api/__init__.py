@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from . import (
     areas,
     certificates,
+    compliance,
     errors,
     events,
     exams,
@@ -62,6 +63,7 @@ for module in (
     hours,
     certificates,
     verify,
+    compliance,
 ):
     api.add_router("", module.router)
 

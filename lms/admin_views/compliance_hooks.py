@@ -1,0 +1,1 @@
+"""OWNED BY A HELPER: replace this stub."""

@@ -1,0 +1,3 @@
+"""Yearly reports under /learn/. OWNED BY THE REPORTS HELPER: replace this stub."""
+
+urlpatterns = []
