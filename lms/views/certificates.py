@@ -45,7 +45,6 @@ from lms.models import (
     CertificateJob,
     CertificateSource,
     CertificateStatus,
-    JobStatus,
     Member,
     Team,
 )
@@ -70,6 +69,7 @@ from .common import (
     administered_area,
     area_trail,
     field_error,
+    job_state,
     managed_team,
     wants_xlsx,
     xlsx_response,
@@ -554,15 +554,7 @@ def _visible_job(request: HttpRequest, pk: int) -> CertificateJob:
 
 
 def _job_state(job: CertificateJob) -> dict:
-    return {
-        "status": job.status,
-        "status_display": str(JobStatus(job.status).label),
-        "percent": job.percent,
-        "done": job.done,
-        "total": job.total,
-        "issued": job.issued,
-        "finished": job.finished,
-    }
+    return job_state(job, done=job.done, total=job.total, issued=job.issued)
 
 
 @never_cache

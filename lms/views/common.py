@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from cms.spreadsheets import xlsx_response
 from lms.errors import DomainError
-from lms.models import Area, Team
+from lms.models import Area, JobStatus, Team
 from lms.scope import Scope, scope_for
 
 __all__ = [
@@ -43,3 +43,15 @@ def wants_xlsx(request: HttpRequest) -> bool:
 
 def field_error(form, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def job_state(job, **extra) -> dict:
+    """What a background job's page polls (status.json): state, progress, and the job's
+    own counters in `extra`."""
+    return {
+        "status": job.status,
+        "status_display": str(JobStatus(job.status).label),
+        "percent": job.percent,
+        "finished": job.finished,
+        **extra,
+    }

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 
 from lms import selectors
 from lms.errors import DomainError
-from lms.models import AssignmentJob, JobStatus, Team
+from lms.models import AssignmentJob, Team
 from lms.scope import scope_for
 from lms.services.enrollments import assignment_job_create, enrollment_assign_team
 
@@ -26,6 +26,7 @@ from .common import (
     administered_area,
     area_trail,
     field_error,
+    job_state,
     managed_team,
     wants_xlsx,
     xlsx_response,
@@ -134,15 +135,12 @@ def _visible_job(request: HttpRequest, job_pk: int) -> AssignmentJob:
 
 
 def _job_state(job: AssignmentJob) -> dict:
-    return {
-        "status": job.status,
-        "status_display": str(JobStatus(job.status).label),
-        "percent": job.percent,
-        "teams_done": job.teams_done,
-        "teams_total": job.teams_total,
-        "enrollments_created": job.enrollments_created,
-        "finished": job.status in (JobStatus.DONE, JobStatus.FAILED),
-    }
+    return job_state(
+        job,
+        teams_done=job.teams_done,
+        teams_total=job.teams_total,
+        enrollments_created=job.enrollments_created,
+    )
 
 
 @never_cache

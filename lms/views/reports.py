@@ -22,7 +22,7 @@ from lms.models import Area, AreaLevel, JobStatus, YearlyReport
 from lms.scope import Scope, scope_for
 from lms.services.reports import FIRST_YEAR, report_filename, yearly_report_create
 
-from .common import field_error
+from .common import field_error, job_state
 
 PAGE_SIZE = 30
 CONTENT_TYPES = {
@@ -95,16 +95,13 @@ def _visible(request: HttpRequest, pk: int) -> YearlyReport:
 
 def _state(report: YearlyReport) -> dict:
     done = report.status == JobStatus.DONE
-    return {
-        "status": report.status,
-        "status_display": str(JobStatus(report.status).label),
-        "percent": report.percent,
-        "done": report.done,
-        "total": report.total,
-        "finished": report.finished,
-        "pdf_url": reverse("learn:report_pdf", args=[report.pk]) if done else "",
-        "xlsx_url": reverse("learn:report_xlsx", args=[report.pk]) if done else "",
-    }
+    return job_state(
+        report,
+        done=report.done,
+        total=report.total,
+        pdf_url=reverse("learn:report_pdf", args=[report.pk]) if done else "",
+        xlsx_url=reverse("learn:report_xlsx", args=[report.pk]) if done else "",
+    )
 
 
 @never_cache
