@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from courses.models import CoursePage
-from lms import demo_activities, demo_certificates, demo_exams, idcard
+from lms import demo_activities, demo_certificates, demo_compliance, demo_exams, idcard
 from lms.models import (
     Area,
     AreaAdministrator,
@@ -198,6 +198,7 @@ def seed(stdout) -> None:
     demo_exams.seed(stdout)
     demo_activities.seed(stdout)
     demo_certificates.seed(stdout)
+    demo_compliance.seed(stdout)
 
 
 def _areas() -> dict[str, Area]:

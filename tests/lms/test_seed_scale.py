@@ -1,6 +1,7 @@
 """seed_scale builds a valid synthetic tree with teams and members, and never twice by accident."""
 
 import io
+from collections import Counter
 
 from django.core.management import CommandError, call_command
 from django.db.models import Count
@@ -8,8 +9,20 @@ from django.db.models import Count
 import pytest
 
 from lms import idcard
+from lms.compliance_defaults import ensure_default_standard
 from lms.management.commands.seed_scale import REGION_CODE, level_sizes
-from lms.models import Area, AreaAdministrator, Member, Team
+from lms.models import (
+    Area,
+    AreaAdministrator,
+    Certificate,
+    ComplianceSnapshot,
+    DrillParticipation,
+    InsurancePolicy,
+    Member,
+    ServiceRecord,
+    Team,
+)
+from lms.services.compliance import teams_evaluate
 from tests.factories import UserFactory, area_tree
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +106,31 @@ def test_a_second_run_refuses_without_reset_and_reset_rebuilds_beside_real_areas
     assert not AreaAdministrator.objects.filter(pk=admin.pk).exists()  # cascaded as usual
     assert Area.objects.filter(pk=real["xinzhu_1"].pk).exists()
     assert Area.find_problems() == ([], [], [], [], [])
+
+
+def test_with_activity_about_half_the_teams_meet_the_standard_and_reset_removes_it():
+    ensure_default_standard()
+    output = _seed(communities=30, with_activity=True)
+    region = Area.objects.get(code=REGION_CODE)
+    teams = Team.objects.within(region)
+    members = Member.objects.within(region)
+    assert Certificate.objects.filter(member__in=members, status="valid").exists()
+    assert Certificate.objects.filter(member__in=members, status="expired").exists()
+    assert DrillParticipation.objects.filter(member__in=members).exists()
+    assert ServiceRecord.objects.filter(member__in=members, status="pending").exists()
+    assert InsurancePolicy.objects.filter(team__in=teams).count() > 20
+    assert "活动数据（30/30 支队伍）" in output
+
+    assert teams_evaluate() == 30
+    snapshots = ComplianceSnapshot.objects.filter(team__in=teams)
+    passed = snapshots.filter(passed=True).count()
+    assert 8 <= passed <= 22  # about half
+    failing = Counter(
+        kind for kinds in snapshots.values_list("failed_kinds", flat=True) for kind in kinds
+    )
+    assert len(failing) >= 4  # teams fail for different reasons
+
+    _seed(communities=20, reset=True)  # without activity: the old activity is gone too
+    assert not Certificate.objects.filter(county_code__startswith="99").exists()
+    assert not ComplianceSnapshot.objects.exists()
+    assert Team.objects.within(Area.objects.get(code=REGION_CODE)).count() == 20

@@ -4,6 +4,10 @@ The tree (region → 14 cities → 111 counties → ~1,250 townships → N commu
 community and 20–40 members per team are written with bulk inserts: the treebeard paths,
 depths and child counts are computed here, so the result is a valid tree (Area.find_problems()
 finds nothing) and treebeard's API keeps working on it.
+
+With --with-activity the teams also get what the compliance benchmark evaluates: certificates,
+drills held this year with their roll, documents, equipment, insurance and service hours
+(lms/management/scale_activity.py), spread so that about half the teams meet the standard.
 """
 
 import datetime
@@ -15,7 +19,7 @@ from itertools import accumulate
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.deletion import (
     ProtectedError,
     RestrictedError,
@@ -23,7 +27,23 @@ from django.db.models.deletion import (
 )
 
 from lms import idcard, pinyin
-from lms.models import Area, Member, MemberCategory, Team, TeamStatus
+from lms.management.scale_activity import ACTIVITY_MODELS, activity_create, insert_rows
+from lms.models import (
+    Area,
+    AreaProgress,
+    Certificate,
+    ComplianceSnapshot,
+    Drill,
+    DrillParticipation,
+    InsurancePolicy,
+    Member,
+    MemberCategory,
+    ServiceRecord,
+    Team,
+    TeamDocument,
+    TeamEquipment,
+    TeamStatus,
+)
 
 # 99 is no province's code, so the synthetic tree cannot clash with real (demo) areas, and as the
 # largest root code it is appended after them without moving any node (node_order_by = code).
@@ -114,6 +134,8 @@ class Command(BaseCommand):
         "社区较少时，每一级的数量不超过下一级（如 60 个社区：14 个市、60 个县、60 个乡镇）。"
         "数据用批量插入写入，因此不产生 django-simple-history 历史记录（对合成数据可以接受）。"
         "已有合成数据时拒绝运行；加 --reset 先删除合成自治区下的全部区域、队伍和队员。"
+        "加 --with-activity 还为每支队伍生成本年度的证书、演练及参演记录、制度文件、装备、"
+        "保险和服务时长（约一半队伍达标），供达标评估的性能测试使用。"
     )
 
     def add_arguments(self, parser):
@@ -127,8 +149,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="先删除已有的合成数据（990000 之下的一切）"
         )
+        parser.add_argument(
+            "--with-activity",
+            action="store_true",
+            help="同时生成证书、演练、制度文件、装备、保险和服务时长（约一半队伍达标）",
+        )
 
-    def handle(self, *args, communities, seed, reset, **options):
+    def handle(self, *args, communities, seed, reset, with_activity=False, **options):
         if not settings.ALLOW_DEMO_DATA:
             raise CommandError("生产环境设置下禁止生成规模测试数据。")
         sizes = level_sizes(communities)
@@ -150,8 +177,11 @@ class Command(BaseCommand):
             communities_by_code = self._areas(sizes)
             teams = self._teams(communities_by_code, random.Random(f"{seed}-teams"))
             members = self._members(teams, random.Random(f"{seed}-members"))
-            self._analyze()
+            self._analyze((Area, Team, Member))
             self._leaders()
+            if with_activity:
+                activity_create(teams, seed=seed, log=self._log)
+                self._analyze(ACTIVITY_MODELS)
         self._log(
             f"完成：{sum(sizes) + 1:,} 个区域、{len(teams):,} 支队伍、{members:,} 名队员",
             style=self.style.SUCCESS,
@@ -170,12 +200,38 @@ class Command(BaseCommand):
         areas = Area.objects.filter(path__startswith=region.path)
         teams = Team.objects.filter(community__in=areas)
         members = Member.objects.filter(team__in=teams)
+        self._reset_activity(areas, teams, members)
         own = {Area, Team, Member}
         for model, rows in ((Member, members), (Team, teams), (Area, areas)):
             _release_dependents(model, rows, own)
         teams.update(leader=None, deputy=None)
         counts = [_delete_rows(rows) for rows in (members, teams, areas)]
         self._log("已删除旧的合成数据：{2:,} 个区域、{1:,} 支队伍、{0:,} 名队员".format(*counts))
+
+    def _reset_activity(self, areas, teams, members) -> None:
+        """DELETE what --with-activity wrote (and the compliance figures of the synthetic
+        teams) table by table, before the members, teams and areas go."""
+        drill_teams = Drill.teams.through.objects.filter(team__in=teams)
+        drills = Drill.objects.filter(pk__in=drill_teams.values("drill_id"))
+        policies = InsurancePolicy.objects.filter(team__in=teams)
+        steps = [
+            ServiceRecord.objects.filter(Q(member__in=members) | Q(drill__in=drills)),
+            DrillParticipation.objects.filter(Q(member__in=members) | Q(drill__in=drills)),
+            Certificate.objects.filter(member__in=members),
+            InsurancePolicy.members.through.objects.filter(insurancepolicy__in=policies),
+            policies,
+            TeamDocument.objects.filter(team__in=teams),
+            TeamEquipment.objects.filter(team__in=teams),
+            ComplianceSnapshot.objects.filter(team__in=teams),
+            AreaProgress.objects.filter(area__in=areas),
+        ]
+        deleted = sum(_delete_rows(rows) for rows in steps)
+        # Drills go before the rows that name their teams (the subquery reads those rows).
+        own = {ServiceRecord, DrillParticipation, Drill.teams.through}
+        _release_dependents(Drill, drills, own)
+        deleted += _delete_rows(drills) + _delete_rows(drill_teams)
+        if deleted:
+            self._log(f"已删除合成队伍的活动与达标数据 {deleted:,} 行")
 
     # -- the tree ---------------------------------------------------------------------------
     def _areas(self, sizes: tuple[int, int, int, int]) -> dict[str, int]:
@@ -273,17 +329,17 @@ class Command(BaseCommand):
                             "",
                         )
                     )
-            _insert_rows(Member, MEMBER_COLUMNS, rows)
+            insert_rows(Member, MEMBER_COLUMNS, rows)
             total += len(rows)
             done = min(start + chunk, len(teams))
             self._log(f"队员 {total:,} 行（{done:,}/{len(teams):,} 支队伍）")
         return total
 
-    def _analyze(self) -> None:
+    def _analyze(self, models_: tuple) -> None:
         """Refresh the planner's statistics: the tables just grew many times over."""
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
-            for model in (Area, Team, Member):
+            for model in models_:
                 cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
         self._log("统计信息已更新（ANALYZE）")
 
@@ -348,25 +404,6 @@ def _days(first: int, last: int) -> list[tuple]:
     adapt = connection.ops.adapt_datefield_value
     days = (datetime.date.fromordinal(n) for n in range(first, last + 1))
     return [(adapt(day), f"{day:%Y%m%d}") for day in days]
-
-
-def _insert_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT plain rows: COPY on PostgreSQL, one executemany elsewhere (SQLite).
-
-    Measured here, bulk_create spends ~100 µs a member building SQL from model instances, and
-    executemany on PostgreSQL ~300 µs a row: either alone would take minutes at full scale.
-    """
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
 
 
 def _release_dependents(model, rows: models.QuerySet, own: set) -> None:
