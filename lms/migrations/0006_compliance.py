@@ -172,6 +172,7 @@ class Migration(migrations.Migration):
                 ('passed', models.BooleanField(default=False, verbose_name='达标')),
                 ('score', models.DecimalField(decimal_places=2, default=0, max_digits=5, verbose_name='综合得分')),
                 ('failed_kinds', models.JSONField(default=list, verbose_name='未达标条件')),
+                ('failed_text', models.CharField(blank=True, editable=False, max_length=200)),
                 ('results', models.JSONField(default=list, verbose_name='各项结果')),
                 ('figures', models.JSONField(default=dict, verbose_name='排名数据')),
                 ('unverified', models.BooleanField(default=False, verbose_name='有待核实数据')),

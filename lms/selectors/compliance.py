@@ -5,7 +5,6 @@ its subtree (an indexed range on the community's path), its children's are one q
 grouped by the first characters of that path.
 """
 
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -50,23 +49,33 @@ class Rollup:
         return [(str(CriterionKind(kind).label), n) for kind, n in self.failing]
 
 
-def _failing(rows) -> list[tuple[str, int]]:
-    counts = Counter()
-    for kinds in rows:
-        counts.update(kinds or [])
-    return counts.most_common()
+def failing_counts() -> dict:
+    """Aggregates counting the failing teams per criterion kind (one LIKE each)."""
+    return {
+        f"fail_{kind}": Count("pk", filter=Q(failed_text__contains=f",{kind},"))
+        for kind in CriterionKind.values
+    }
+
+
+def failing_of(row: dict) -> list[tuple[str, int]]:
+    counts = [(kind, row.get(f"fail_{kind}") or 0) for kind in CriterionKind.values]
+    return sorted(((k, n) for k, n in counts if n), key=lambda item: -item[1])
+
+
+def _figures() -> dict:
+    return {
+        "evaluated": Count("pk"),
+        "compliant": Count("pk", filter=Q(passed=True)),
+        **failing_counts(),
+    }
 
 
 def area_rollup(area: Area, year: int) -> Rollup:
-    """The area's own figures (its whole subtree)."""
+    """The area's own figures (its whole subtree): two queries."""
     teams = Team.objects.filter(**subtree_filter("community__", area.path)).count()
-    snapshots = ComplianceSnapshot.objects.filter(
+    totals = ComplianceSnapshot.objects.filter(
         year=year, **subtree_filter("team__community__", area.path)
-    )
-    totals = snapshots.aggregate(
-        evaluated=Count("pk"), compliant=Count("pk", filter=Q(passed=True))
-    )
-    failing = _failing(snapshots.filter(passed=False).values_list("failed_kinds", flat=True))
+    ).aggregate(**_figures())
     return Rollup(
         area=area,
         year=year,
@@ -74,7 +83,7 @@ def area_rollup(area: Area, year: int) -> Rollup:
         evaluated=totals["evaluated"],
         compliant=totals["compliant"],
         target=YearlyTarget.for_area(year, area.depth),
-        failing=failing,
+        failing=failing_of(totals),
     )
 
 
@@ -97,18 +106,9 @@ def child_rollups(area: Area, year: int) -> list[Rollup]:
         )
         .annotate(prefix=Substr("team__community__path", 1, length))
         .values("prefix")
-        .annotate(evaluated=Count("pk"), compliant=Count("pk", filter=Q(passed=True)))
+        .annotate(**_figures())
     )
     by_prefix = {r["prefix"]: r for r in rows}
-    failing: dict[str, Counter] = {}
-    for prefix, kinds in (
-        ComplianceSnapshot.objects.filter(
-            year=year, passed=False, **subtree_filter("team__community__", area.path)
-        )
-        .annotate(prefix=Substr("team__community__path", 1, length))
-        .values_list("prefix", "failed_kinds")
-    ):
-        failing.setdefault(prefix, Counter()).update(kinds or [])
     target = YearlyTarget.for_area(year, area.depth + 1)
     return [
         Rollup(
@@ -118,7 +118,7 @@ def child_rollups(area: Area, year: int) -> list[Rollup]:
             evaluated=by_prefix.get(child.path, {}).get("evaluated", 0),
             compliant=by_prefix.get(child.path, {}).get("compliant", 0),
             target=target,
-            failing=failing.get(child.path, Counter()).most_common(),
+            failing=failing_of(by_prefix.get(child.path, {})),
         )
         for child in children
     ]

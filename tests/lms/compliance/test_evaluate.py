@@ -118,7 +118,7 @@ def test_a_change_marks_the_team_and_reevaluates_it_after_commit(
     leaver.left_on = timezone.localdate()
     with django_capture_on_commit_callbacks(execute=True):
         leaver.save()
-    snapshot.refresh_from_db()
+    snapshot = ComplianceSnapshot.objects.get(team=team, year=snapshot.year)
     assert not snapshot.passed
     assert snapshot.failed_kinds == ["members"]
     assert not snapshot.stale
