@@ -57,8 +57,8 @@ from lms.models.teams import DocumentKind
 from lms.scope import Scope, scope_for
 from lms.selectors.compliance import (
     area_history,
+    area_overview,
     area_rollup,
-    child_rollups,
     team_snapshots,
 )
 from lms.services.compliance import required_courses, team_evaluate
@@ -351,8 +351,7 @@ class AreaView(ComplianceView):
 
     def get(self, request, pk):
         area, year = self.area, selected_year(request)
-        rollup = area_rollup(area, year)
-        children = child_rollups(area, year) if area.depth < AreaLevel.COMMUNITY else []
+        rollup, children = area_overview(area, year)
         history = area_history(area, year)
         points = [(row.date, row.share) for row in history]
         if not points:

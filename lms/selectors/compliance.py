@@ -5,6 +5,7 @@ its subtree (an indexed range on the community's path), its children's are one q
 grouped by the first characters of that path.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -138,3 +139,25 @@ def team_snapshots(area: Area, year: int):
         .select_related("team", "team__community")
         .order_by("passed", "-score", "team__name")
     )
+
+
+def area_overview(area: Area, year: int) -> tuple[Rollup, list[Rollup]]:
+    """The area's roll-up and its children's, for a dashboard: the area's figures are the
+    sums of its children's (every team sits in a community, a leaf), so no second pass
+    over the subtree is needed."""
+    children = child_rollups(area, year)
+    if not children:
+        return area_rollup(area, year), []
+    failing = Counter()
+    for child in children:
+        failing.update(dict(child.failing))
+    rollup = Rollup(
+        area=area,
+        year=year,
+        teams=sum(c.teams for c in children),
+        evaluated=sum(c.evaluated for c in children),
+        compliant=sum(c.compliant for c in children),
+        target=YearlyTarget.for_area(year, area.depth),
+        failing=failing.most_common(),
+    )
+    return rollup, children
