@@ -524,13 +524,21 @@ def _dashboard(region, requests: int) -> dict:
     body = first.content.decode()
     # Counted by a wrapper: the request's start resets the debug cursor's log.
     queries: list[str] = []
+    timed: list[tuple[float, str]] = []
 
     def count(execute, sql, params, many, context):
         queries.append(sql)
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timed.append(((time.perf_counter() - started) * 1000, sql))
 
     with connection.execute_wrapper(count):
         client.get(url)
+    # Where the request's database time goes: its slowest queries.
+    for elapsed, sql in sorted(timed, reverse=True)[:5]:
+        print(f"  {elapsed:7.1f} ms  {' '.join(sql.split())[:150]}", flush=True)
     samples = []
     for _ in range(requests):
         started = time.perf_counter()
