@@ -52,13 +52,22 @@ def team_record_changed(sender, instance, raw=False, **kwargs):
         _stale(instance.team_id)
 
 
+CERTIFICATE_FIELDS = {"status", "expires_on", "member", "course"}
+
+
 @receiver([post_save, post_delete], sender=Certificate)
 @receiver([post_save, post_delete], sender=DrillParticipation)
 @receiver([post_save, post_delete], sender=ServiceRecord)
-def member_record_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        team_id = Member.objects.filter(pk=instance.member_id).values_list("team_id", flat=True)
-        _stale(*team_id)
+def member_record_changed(sender, instance, raw=False, update_fields=None, **kwargs):
+    # A certificate's stored file or reminder dates move no result; its status and dates do.
+    if update_fields and sender is Certificate and not (set(update_fields) & CERTIFICATE_FIELDS):
+        return
+    if raw:
+        return
+    if sender.member.is_cached(instance):
+        _stale(instance.member.team_id)
+    else:
+        _stale(*Member.objects.filter(pk=instance.member_id).values_list("team_id", flat=True))
 
 
 @receiver(post_save, sender=Drill)

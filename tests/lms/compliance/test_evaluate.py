@@ -122,3 +122,15 @@ def test_a_change_marks_the_team_and_reevaluates_it_after_commit(
     assert not snapshot.passed
     assert snapshot.failed_kinds == ["members"]
     assert not snapshot.stale
+
+
+def test_storing_a_certificate_file_does_not_mark_the_team(world, build_team):
+    team = build_team(world["areas"]["xinzhu_2"])
+    team_evaluate(team)
+    certificate = team.members.first().certificates.get()
+    certificate.pdf_sha256 = "0" * 64
+    certificate.save(update_fields=["pdf_sha256"])
+    assert not ComplianceSnapshot.objects.get(team=team).stale
+    certificate.status = CertificateStatus.REVOKED
+    certificate.save(update_fields=["status"])
+    assert ComplianceSnapshot.objects.get(team=team).stale
