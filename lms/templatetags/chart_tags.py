@@ -163,13 +163,28 @@ def bar_chart(rows, target=None, width=600, title=None, label_width=120):
                 passed=(None if share is None or row_target is None else share >= row_target),
             )
         )
-    height = top * 2 + max(1, len(bars)) * (row_h + gap)
+    return _bars_context(
+        "bar",
+        title or _("各地区达标率"),
+        bars,
+        width=width,
+        label_width=label_width,
+        plot_x=plot_x,
+        plot_w=plot_w,
+        row_h=row_h,
+        gap=gap,
+        top=top,
+    )
+
+
+def _bars_context(kind, title, bars, *, width, label_width, plot_x, plot_w, row_h, gap, top):
+    """What the bar templates draw: one row per bar, the label left, the value right."""
     return {
-        "id": _chart_id("bar"),
-        "title": title or _("各地区达标率"),
+        "id": _chart_id(kind),
+        "title": title,
         "summary": _("共 %(n)s 项") % {"n": len(bars)},
         "width": width,
-        "height": height,
+        "height": top * 2 + max(1, len(bars)) * (row_h + gap),
         "font": FONT,
         "bars": bars,
         "row_h": row_h,
@@ -207,22 +222,18 @@ def breakdown_chart(rows, width=600, title=None, label_width=150):
         )
         for index, (label, count) in enumerate(items)
     ]
-    height = top * 2 + max(1, len(bars)) * (row_h + gap)
-    return {
-        "id": _chart_id("breakdown"),
-        "title": title or _("未达标项分布"),
-        "summary": _("共 %(n)s 项") % {"n": len(bars)},
-        "width": width,
-        "height": height,
-        "font": FONT,
-        "bars": bars,
-        "row_h": row_h,
-        "label_x": label_width,
-        "plot_x": plot_x,
-        "plot_w": plot_w,
-        "value_x": plot_x + plot_w + 6,
-        "text_dy": row_h / 2 + 5,
-    }
+    return _bars_context(
+        "breakdown",
+        title or _("未达标项分布"),
+        bars,
+        width=width,
+        label_width=label_width,
+        plot_x=plot_x,
+        plot_w=plot_w,
+        row_h=row_h,
+        gap=gap,
+        top=top,
+    )
 
 
 @register.filter
