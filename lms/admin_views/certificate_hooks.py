@@ -60,6 +60,7 @@ from .viewsets import (
     ScopedIndexView,
     ScopedMixin,
     scoped,
+    user_label,
 )
 
 REVOKE_PERMISSION = "lms.change_certificate"
@@ -85,10 +86,6 @@ def _local(moment) -> str:
 
 def _expiry(certificate: Certificate) -> str:
     return certificate.expires_on.isoformat() if certificate.expires_on else _("长期有效")
-
-
-def _user(user) -> str:
-    return get_user_display_name(user) if user else "—"
 
 
 # -- history ----------------------------------------------------------------------------------
@@ -222,10 +219,10 @@ class CertificateInspectView(ScopedInspectView):
         return self.object.member.team.name
 
     def get_issued_by_display_value(self):
-        return _user(self.object.issued_by)
+        return user_label(self.object.issued_by)
 
     def get_revoked_by_display_value(self):
-        return _user(self.object.revoked_by)
+        return user_label(self.object.revoked_by)
 
     def get_superseded_by_display_value(self):
         return self.object.superseded_by.serial if self.object.superseded_by_id else "—"
@@ -478,7 +475,7 @@ class CertificateJobInspectView(ScopedInspectView):
         return _("是") if self.object.reissue else _("否")
 
     def get_created_by_display_value(self):
-        return _user(self.object.created_by)
+        return user_label(self.object.created_by)
 
     def get_created_at_display_value(self):
         return _local(self.object.created_at)
@@ -541,7 +538,9 @@ class CertificateJobViewSet(ModelViewSet):
         Column("status", label=gettext_lazy("状态"), accessor="get_status_display"),
         Column("progress", label=gettext_lazy("进度"), accessor=_job_progress),
         Column("issued", label=gettext_lazy("新发证书")),
-        Column("created_by", label=gettext_lazy("发起人"), accessor=lambda j: _user(j.created_by)),
+        Column(
+            "created_by", label=gettext_lazy("发起人"), accessor=lambda j: user_label(j.created_by)
+        ),
         DateColumn("created_at", label=gettext_lazy("发起时间")),
     ]
     filterset_class = CertificateJobFilterSet

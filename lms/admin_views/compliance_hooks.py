@@ -9,14 +9,9 @@ grouped queries keep the number of queries the same however many children or tea
 area has; the member table is five grouped queries for the whole team.
 """
 
-import datetime
 import math
-from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.contrib import messages
-from django.db import transaction
-from django.db.models import Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse, reverse_lazy
@@ -32,18 +27,9 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from cms.celery import app as celery_app
 from courses.models import CoursePage
 from lms.models import (
     Area,
-    Certificate,
-    CertificateStatus,
-    DrillParticipation,
-    EventStatus,
-    InsurancePolicy,
-    Member,
-    ServiceRecord,
-    ServiceStatus,
     Team,
 )
 from lms.models.areas import AreaLevel, subtree_filter
@@ -59,14 +45,15 @@ from lms.selectors.compliance import (
     area_history,
     area_overview,
     area_rollup,
+    as_of,
+    member_rows,
     team_snapshots,
 )
-from lms.services.compliance import required_courses, team_evaluate
+from lms.services.compliance import required_courses, team_evaluate, teams_evaluate_later
 
 # How many past years the year selector offers besides the current one.
 YEARS_BACK = 4
 # Team ids per re-evaluation task: a region's 16,000 teams become a handful of tasks.
-EVALUATE_CHUNK = 2000
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -95,20 +82,6 @@ def selected_year(request) -> int:
 def year_choices() -> list[int]:
     this_year = timezone.localdate().year
     return list(range(this_year, this_year - YEARS_BACK - 1, -1))
-
-
-def as_of(year: int) -> datetime.date:
-    """The day a year's figures describe: today for this year, 31 December for a past one."""
-    today = timezone.localdate()
-    return today if year >= today.year else datetime.date(year, 12, 31)
-
-
-def _year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
-    tz = timezone.get_current_timezone()
-    return (
-        datetime.datetime(year, 1, 1, tzinfo=tz),
-        datetime.datetime(year + 1, 1, 1, tzinfo=tz),
-    )
 
 
 def _number(value) -> str:
@@ -178,16 +151,6 @@ def failing_summary(snapshot: ComplianceSnapshot) -> list[str]:
     ]
 
 
-def _enqueue_evaluation(team_ids: list[int]) -> None:
-    for start in range(0, len(team_ids), EVALUATE_CHUNK):
-        chunk = team_ids[start : start + EVALUATE_CHUNK]
-        transaction.on_commit(
-            lambda chunk=chunk: celery_app.signature(
-                "lms.tasks.compliance_evaluate_teams", args=[chunk]
-            ).delay()
-        )
-
-
 def trail(scope: Scope, areas: list[Area], *, last_is_current=True) -> list[dict]:
     """Breadcrumb items for areas from the top down; links only where the user may go."""
     return [
@@ -202,71 +165,6 @@ def trail(scope: Scope, areas: list[Area], *, last_is_current=True) -> list[dict
 
 
 # -- the member level -------------------------------------------------------------------------
-
-
-@dataclass
-class MemberRow:
-    member: Member
-    # One flag per required course, in the order of the table's columns.
-    certified: list[bool] = field(default_factory=list)
-    drilled: bool = False
-    insured: bool = False
-    hours: Decimal = Decimal(0)
-
-    @property
-    def complete(self) -> bool:
-        return all(self.certified) and self.drilled and self.insured
-
-
-def member_rows(team: Team, *, year: int, on: datetime.date, course_ids: list[int]):
-    """Each active member with what they bring to the team's figures: five queries."""
-    active = Q(member__left_on__isnull=True) | Q(member__left_on__gt=on)
-    members = list(team.members.active(on).by_pinyin())
-    certified = set(
-        Certificate.objects.filter(
-            active,
-            member__team=team,
-            course_id__in=course_ids,
-            status=CertificateStatus.VALID,
-        )
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
-        .values_list("member_id", "course_id")
-    )
-    start, end = _year_bounds(year)
-    drilled = set(
-        DrillParticipation.objects.filter(
-            active,
-            member__team=team,
-            drill__status=EventStatus.HELD,
-            drill__starts_at__gte=start,
-            drill__starts_at__lt=end,
-        ).values_list("member_id", flat=True)
-    )
-    insured = set(
-        InsurancePolicy.members.through.objects.filter(
-            member__team=team,
-            insurancepolicy__starts_on__lte=on,
-            insurancepolicy__ends_on__gte=on,
-        ).values_list("member_id", flat=True)
-    )
-    hours = dict(
-        ServiceRecord.objects.filter(
-            member__team=team, date__year=year, status=ServiceStatus.VERIFIED
-        )
-        .values("member_id")
-        .annotate(total=Sum("hours"))
-        .values_list("member_id", "total")
-    )
-    return [
-        MemberRow(
-            member=m,
-            certified=[(m.pk, c) in certified for c in course_ids],
-            drilled=m.pk in drilled,
-            insured=m.pk in insured,
-            hours=hours.get(m.pk) or Decimal(0),
-        )
-        for m in members
-    ]
 
 
 # -- the home-page panel ----------------------------------------------------------------------
@@ -404,7 +302,7 @@ class AreaView(ComplianceView):
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        _enqueue_evaluation(team_ids)
+        teams_evaluate_later(team_ids)
         messages.success(
             request,
             _("已提交 %(area)s %(n)s 支队伍的重新评估，完成后刷新本页即可看到最新结果。")

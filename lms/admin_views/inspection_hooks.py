@@ -31,7 +31,6 @@ from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
-from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.history import HistoryView
@@ -64,7 +63,14 @@ from lms.selectors.compliance import area_rollup
 from lms.services import inspections as services
 
 from .activity_hooks import ScopedUsageView
-from .viewsets import AreaSubtreeFilterSet, ScopedIndexView, ScopedMixin, ServiceFormMixin, scoped
+from .viewsets import (
+    AreaSubtreeFilterSet,
+    ScopedIndexView,
+    ScopedMixin,
+    ServiceFormMixin,
+    scoped,
+    user_label,
+)
 
 STEP = Area.steplen
 
@@ -158,10 +164,6 @@ for _model in (ComplianceStandard, YearlyTarget):
 
 def _percent(value) -> str:
     return "—" if value is None else f"{float(value) * 100:.0f}%"
-
-
-def _user(user) -> str:
-    return get_user_display_name(user) if user else "—"
 
 
 def _local(moment) -> str:
@@ -584,8 +586,8 @@ class InspectionDetailView(_InspectionPageMixin, WagtailAdminTemplateMixin, View
             "may_edit": self.may_edit,
             "editable": self.editable,
             "signed_off": inspection.is_signed_off,
-            "inspector": _user(inspection.inspector),
-            "signed_off_by": _user(inspection.signed_off_by),
+            "inspector": user_label(inspection.inspector),
+            "signed_off_by": user_label(inspection.signed_off_by),
             "signed_off_at": _local(inspection.signed_off_at),
             "figures": (
                 figures_display(inspection.frozen_figures)
@@ -739,7 +741,9 @@ class InspectionViewSet(ModelViewSet):
             label=gettext_lazy("检查日期"),
             accessor=lambda i: i.inspected_on.isoformat() if i.inspected_on else "—",
         ),
-        Column("inspector", label=gettext_lazy("检查人"), accessor=lambda i: _user(i.inspector)),
+        Column(
+            "inspector", label=gettext_lazy("检查人"), accessor=lambda i: user_label(i.inspector)
+        ),
         Column("open_actions", label=gettext_lazy("未完成整改")),
         DateColumn("signed_off_at", label=gettext_lazy("签字确认时间")),
     ]

@@ -49,6 +49,11 @@ from .forms import (
 )
 
 
+def user_label(user) -> str:
+    """A user as the admin names them; "—" for nobody."""
+    return get_user_display_name(user) if user else "—"
+
+
 class ScopedMixin:
     """Looks objects up in the scope's queryset (`scope_method` names a Scope method)."""
 
@@ -140,7 +145,7 @@ class ScopedHistoryView(ScopedMixin, HistoryView):
             Column(
                 "history_user",
                 label=_("操作人"),
-                accessor=lambda r: get_user_display_name(r.history_user) if r.history_user else "—",
+                accessor=lambda r: user_label(r.history_user),
                 width="15%",
             ),
             Column(

@@ -5,16 +5,126 @@ its subtree (an indexed range on the community's path), its children's are one q
 grouped by the first characters of that path.
 """
 
+import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
+from django.utils import timezone
 
-from lms.models import Area, Team
+from lms.models import (
+    Area,
+    Certificate,
+    CertificateStatus,
+    DrillParticipation,
+    EventStatus,
+    InsurancePolicy,
+    Member,
+    ServiceRecord,
+    ServiceStatus,
+    Team,
+)
 from lms.models.areas import subtree_filter
 from lms.models.compliance import AreaProgress, ComplianceSnapshot, CriterionKind, YearlyTarget
+
+# -- the records a team's figures count (shared by the evaluation and the member table) --
+
+
+def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    tz = timezone.get_current_timezone()
+    return datetime.datetime(year, 1, 1, tzinfo=tz), datetime.datetime(year + 1, 1, 1, tzinfo=tz)
+
+
+def as_of(year: int) -> datetime.date:
+    """The day a year's figures describe: today for this year, 31 December for a past one."""
+    today = timezone.localdate()
+    return today if year >= today.year else datetime.date(year, 12, 31)
+
+
+def member_active(on: datetime.date) -> Q:
+    """On a record pointing at a member: the member was on the roster on `on`."""
+    return Q(member__left_on__isnull=True) | Q(member__left_on__gt=on)
+
+
+def valid_certificates(on: datetime.date, course_ids) -> QuerySet[Certificate]:
+    return Certificate.objects.filter(
+        member_active(on),
+        Q(expires_on__isnull=True) | Q(expires_on__gte=on),
+        status=CertificateStatus.VALID,
+        course_id__in=course_ids,
+    )
+
+
+def drill_participations(year: int, on: datetime.date) -> QuerySet[DrillParticipation]:
+    """Active members' places on the roll of drills held in `year`."""
+    start, end = year_bounds(year)
+    return DrillParticipation.objects.filter(
+        member_active(on),
+        drill__status=EventStatus.HELD,
+        drill__starts_at__gte=start,
+        drill__starts_at__lt=end,
+    )
+
+
+def insured_members(on: datetime.date) -> QuerySet:
+    """Links of active members to policies in force on `on`."""
+    return InsurancePolicy.members.through.objects.filter(
+        member_active(on), insurancepolicy__starts_on__lte=on, insurancepolicy__ends_on__gte=on
+    )
+
+
+def service_records(year: int, on: datetime.date) -> QuerySet[ServiceRecord]:
+    return ServiceRecord.objects.filter(member_active(on), date__year=year)
+
+
+@dataclass
+class MemberRow:
+    member: Member
+    # One flag per required course, in the order of the table's columns.
+    certified: list[bool] = field(default_factory=list)
+    drilled: bool = False
+    insured: bool = False
+    hours: Decimal = Decimal(0)
+
+    @property
+    def complete(self) -> bool:
+        return all(self.certified) and self.drilled and self.insured
+
+
+def member_rows(team: Team, *, year: int, on: datetime.date, course_ids: list[int]):
+    """Each active member with what they bring to the team's figures: five queries."""
+    members = list(team.members.active(on).by_pinyin())
+    certified = set(
+        valid_certificates(on, course_ids)
+        .filter(member__team=team)
+        .values_list("member_id", "course_id")
+    )
+    drilled = set(
+        drill_participations(year, on).filter(member__team=team).values_list("member_id", flat=True)
+    )
+    insured = set(insured_members(on).filter(member__team=team).values_list("member_id", flat=True))
+    hours = dict(
+        service_records(year, on)
+        .filter(member__team=team, status=ServiceStatus.VERIFIED)
+        .values("member_id")
+        .annotate(total=Sum("hours"))
+        .values_list("member_id", "total")
+    )
+    return [
+        MemberRow(
+            member=m,
+            certified=[(m.pk, c) in certified for c in course_ids],
+            drilled=m.pk in drilled,
+            insured=m.pk in insured,
+            hours=hours.get(m.pk) or Decimal(0),
+        )
+        for m in members
+    ]
+
+
+# -- roll-ups ---------------------------------------------------------------------------
 
 
 @dataclass

@@ -25,15 +25,10 @@ from cms.celery import app as celery_app
 from courses.models import CoursePage
 from lms.models import (
     Area,
-    Certificate,
-    CertificateStatus,
     Drill,
-    DrillParticipation,
     EquipmentItem,
     EventStatus,
-    InsurancePolicy,
     Member,
-    ServiceRecord,
     ServiceStatus,
     Team,
     TeamDocument,
@@ -49,19 +44,22 @@ from lms.models.compliance import (
     YearlyTarget,
     format_threshold,
 )
-from lms.selectors.compliance import failing_counts, failing_of
+from lms.selectors.compliance import (
+    drill_participations,
+    failing_counts,
+    failing_of,
+    insured_members,
+    service_records,
+    valid_certificates,
+    year_bounds,
+)
 
 WEIGHTS = {"coverage": 0.45, "participation": 0.30, "hours": 0.25}
 IMPROVEMENT_WEIGHT = 0.15
 IMPROVEMENT_FULL = 0.2  # a rise of the base by 0.2 in a year earns the whole improvement part
 DEFAULT_HOURS = 4.0
 BATCH = 1000
-
-
-def _year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
-    tz = timezone.get_current_timezone()
-    start = datetime.datetime(year, 1, 1, tzinfo=tz)
-    return start, datetime.datetime(year + 1, 1, 1, tzinfo=tz)
+EVALUATE_CHUNK = 2000  # teams per re-evaluation task
 
 
 def required_courses(standard: ComplianceStandard) -> list[int]:
@@ -88,9 +86,8 @@ def team_figures(team_ids, *, year: int, on: datetime.date, course_ids: list[int
     def teams(qs, field="team_id"):
         return qs if team_ids is None else qs.filter(**{f"{field}__in": team_ids})
 
-    start, end = _year_bounds(year)
+    start, end = year_bounds(year)
     active = Q(left_on__isnull=True) | Q(left_on__gt=on)
-    member_active = Q(member__left_on__isnull=True) | Q(member__left_on__gt=on)
     figures: dict[int, dict] = defaultdict(
         lambda: {
             "members": 0,
@@ -115,13 +112,7 @@ def team_figures(team_ids, *, year: int, on: datetime.date, course_ids: list[int
         f["members"] += row["n"]
         f["categories"][row["category"]] = row["n"]
     if course_ids:
-        valid = Q(status=CertificateStatus.VALID) & (
-            Q(expires_on__isnull=True) | Q(expires_on__gte=on)
-        )
-        certificates = teams(
-            Certificate.objects.filter(valid, member_active, course_id__in=course_ids),
-            "member__team_id",
-        )
+        certificates = teams(valid_certificates(on, course_ids), "member__team_id")
         for row in certificates.values("member__team_id", "course_id").annotate(
             n=Count("member_id", distinct=True)
         ):
@@ -131,14 +122,8 @@ def team_figures(team_ids, *, year: int, on: datetime.date, course_ids: list[int
         teams(held, "teams").values("teams").annotate(n=Count("pk", distinct=True)).order_by()
     ):
         figures[row["teams"]]["drills"] = row["n"]
-    participations = DrillParticipation.objects.filter(
-        member_active,
-        drill__status=EventStatus.HELD,
-        drill__starts_at__gte=start,
-        drill__starts_at__lt=end,
-    )
     for row in (
-        teams(participations, "member__team_id")
+        teams(drill_participations(year, on), "member__team_id")
         .values("member__team_id")
         .annotate(n=Count("member_id", distinct=True))
         .order_by()
@@ -151,17 +136,14 @@ def team_figures(team_ids, *, year: int, on: datetime.date, course_ids: list[int
     complete = TeamEquipment.objects.filter(quantity__gte=F("item__required_quantity"))
     for row in teams(complete).values("team_id").annotate(n=Count("item_id", distinct=True)):
         figures[row["team_id"]]["equipment_complete"] = row["n"]
-    in_force = InsurancePolicy.members.through.objects.filter(
-        insurancepolicy__starts_on__lte=on, insurancepolicy__ends_on__gte=on
-    ).filter(Q(member__left_on__isnull=True) | Q(member__left_on__gt=on))
     for row in (
-        teams(in_force, "member__team_id")
+        teams(insured_members(on), "member__team_id")
         .values("member__team_id")
         .annotate(n=Count("member_id", distinct=True))
         .order_by()
     ):
         figures[row["member__team_id"]]["insured"] = row["n"]
-    records = teams(ServiceRecord.objects.filter(member_active, date__year=year), "member__team_id")
+    records = teams(service_records(year, on), "member__team_id")
     for row in records.values("member__team_id").annotate(
         hours=Sum("hours", filter=Q(status=ServiceStatus.VERIFIED)),
         pending=Count("pk", filter=Q(status=ServiceStatus.PENDING)),
@@ -362,7 +344,19 @@ def _flush_pending() -> None:
         return
     team_ids = sorted(pending)
     pending.clear()
-    celery_app.signature("lms.tasks.compliance_evaluate_teams", args=[team_ids]).delay()
+    _enqueue(team_ids)
+
+
+def _enqueue(team_ids: list[int]) -> None:
+    for start in range(0, len(team_ids), EVALUATE_CHUNK):
+        chunk = team_ids[start : start + EVALUATE_CHUNK]
+        celery_app.signature("lms.tasks.compliance_evaluate_teams", args=[chunk]).delay()
+
+
+def teams_evaluate_later(team_ids) -> None:
+    """Re-evaluate these teams in the background (in chunks), once the transaction commits."""
+    team_ids = sorted(set(team_ids))
+    transaction.on_commit(lambda: _enqueue(team_ids))
 
 
 def snapshots_freeze(*, year: int, reason: str, team_ids=None) -> int:

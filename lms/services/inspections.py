@@ -33,7 +33,7 @@ from lms.models import (
     Team,
 )
 from lms.models.areas import subtree_filter
-from lms.selectors.compliance import area_rollup
+from lms.selectors.compliance import area_rollup, as_of
 from lms.services.compliance import snapshots_freeze, teams_evaluate
 
 CHECK_PASS = "pass"
@@ -354,9 +354,8 @@ def inspection_sign_off(inspection: Inspection, *, by) -> Inspection:
     blockers = sign_off_blockers(locked)
     if blockers:
         raise DomainError(blockers[0], errors=blockers)
-    today = timezone.localdate()
     # A past year's inspection is judged as of that year's last day, like the year-end freeze.
-    on = today if locked.year == today.year else datetime.date(locked.year, 12, 31)
+    on = as_of(locked.year)
     team_ids = list(
         Team.objects.filter(**subtree_filter("community__", locked.county.path)).values_list(
             "pk", flat=True
@@ -366,7 +365,7 @@ def inspection_sign_off(inspection: Inspection, *, by) -> Inspection:
         teams_evaluate(team_ids, on=on)
         snapshots_freeze(year=locked.year, reason=FreezeReason.INSPECTION, team_ids=team_ids)
     locked.frozen_figures = frozen_figures_of(locked.county, locked.year, evaluated_on=on)
-    locked.inspected_on = locked.inspected_on or today
+    locked.inspected_on = locked.inspected_on or timezone.localdate()
     locked.status = InspectionStatus.SIGNED_OFF
     locked.signed_off_at = timezone.now()
     locked.signed_off_by = by

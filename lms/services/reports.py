@@ -46,9 +46,16 @@ from lms.models import (
 )
 from lms.models.areas import subtree_filter
 from lms.scope import scope_for
-from lms.selectors.compliance import Rollup, area_history, area_rollup, child_rollups
+from lms.selectors.compliance import (
+    Rollup,
+    area_history,
+    area_rollup,
+    as_of,
+    child_rollups,
+    year_bounds,
+)
 
-from .certificate_pdf import write_pdf
+from .certificate_pdf import chinese_date, write_pdf
 
 DOCUMENT_LANGUAGE = "zh-hans"  # a report is a Chinese document whoever asks for it
 FIRST_YEAR = 2020
@@ -113,20 +120,6 @@ def percent(share) -> str:
 def hours_text(value) -> str:
     value = Decimal(str(value or 0)).quantize(Decimal("0.1"))
     return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
-
-
-def chinese_date(day: datetime.date) -> str:
-    return _("%(year)d年%(month)d月%(day)d日") % {
-        "year": day.year,
-        "month": day.month,
-        "day": day.day,
-    }
-
-
-def _year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
-    tz = timezone.get_current_timezone()
-    start = datetime.datetime(year, 1, 1, tzinfo=tz)
-    return start, datetime.datetime(year + 1, 1, 1, tzinfo=tz)
 
 
 # -- gathering --------------------------------------------------------------------------
@@ -210,11 +203,6 @@ class ReportData:
         return "".join([*names, community_name])
 
 
-def _as_of(year: int) -> datetime.date:
-    today = timezone.localdate()
-    return today if year >= today.year else datetime.date(year, 12, 31)
-
-
 def _grouped(queryset, path_field: str, length: int, **aggregate) -> dict[str, dict]:
     """One query: `aggregate` per child area (the first `length` characters of the path)."""
     rows = (
@@ -230,7 +218,7 @@ def _activity(data: ReportData) -> None:
     """Certificates issued, drills held and verified hours in the year: a grouped query
     each (per child area), plus the distinct drills (a drill may join several areas)."""
     area, length = data.area, len(data.area.path) + Area.steplen
-    start, end = _year_bounds(data.year)
+    start, end = year_bounds(data.year)
     certificates = Certificate.objects.filter(
         issued_on__gte=start.date(),
         issued_on__lt=end.date(),
@@ -362,7 +350,7 @@ def _inspections(data: ReportData) -> list[dict]:
 
 def gather_compliance(area: Area, year: int) -> ReportData:
     rollup = area_rollup(area, year)
-    data = ReportData(area=area, year=year, as_of=_as_of(year), rollup=rollup)
+    data = ReportData(area=area, year=year, as_of=as_of(year), rollup=rollup)
     data.children = [ChildRow(rollup=r) for r in child_rollups(area, year)]
     data.history = area_history(area, year)
     failing_teams = rollup.evaluated - rollup.compliant
