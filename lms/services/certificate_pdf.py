@@ -46,9 +46,6 @@ from pypdf.generic import (
     NumberObject,
     create_string_object,
 )
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
 
 from lms.models import Certificate, CertificateLayout, CertificateTemplate
 
@@ -67,8 +64,6 @@ _RENDER_LOCK = threading.Lock()
 _IMAGE_CACHE: dict = {}
 _IMAGE_CACHE_LIMIT = 64
 _DATA_URIS: dict[str, str] = {}
-# Only data: URIs: nothing in a certificate may make the renderer open a file or a URL.
-_URL_FETCHER = URLFetcher(allowed_protocols=("data",), fail_on_errors=False)
 
 
 # -- what a page says ----------------------------------------------------------------
@@ -189,8 +184,16 @@ def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
 
 
 @functools.cache
-def _font_config() -> FontConfiguration:
-    return FontConfiguration()
+def _renderer():
+    """WeasyPrint, its font configuration and a URL fetcher, made on the first render: importing
+    it takes half a second, which no web process should pay at start-up for a page that
+    never renders. Only data: URIs are fetched: nothing in a certificate may make the renderer
+    open a file or a URL."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    return HTML, FontConfiguration(), URLFetcher(allowed_protocols=("data",), fail_on_errors=False)
 
 
 def write_pdf(html: str) -> bytes:
@@ -198,8 +201,9 @@ def write_pdf(html: str) -> bytes:
     with _RENDER_LOCK:
         if len(_IMAGE_CACHE) > _IMAGE_CACHE_LIMIT:
             _IMAGE_CACHE.clear()
-        return HTML(string=html, url_fetcher=_URL_FETCHER).write_pdf(
-            font_config=_font_config(), cache=_IMAGE_CACHE
+        html_class, font_config, url_fetcher = _renderer()
+        return html_class(string=html, url_fetcher=url_fetcher).write_pdf(
+            font_config=font_config, cache=_IMAGE_CACHE
         )
 
 
