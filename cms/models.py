@@ -57,7 +57,16 @@ class HomePage(Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
     search_fields = [*PAGE_SEARCH_FIELDS, SegmentedSearchField("intro")]
-    subpage_types = ["cms.ArticleIndexPage", "cms.StandardPage", "courses.CourseIndexPage"]
+    subpage_types = [
+        "cms.ArticleIndexPage",
+        "cms.StandardPage",
+        "courses.CourseIndexPage",
+        # The public side of the teams (the publicity app), named here as Wagtail names them.
+        "publicity.TeamIndexPage",
+        "publicity.StoryIndexPage",
+        "publicity.TopTenIndexPage",
+        "publicity.ContestIndexPage",
+    ]
     max_count_per_parent = 1
 
     class Meta:

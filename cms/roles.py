@@ -82,3 +82,7 @@ def roles_setup() -> Workflow:
     # One workflow for the whole tree: articles now, courses later.
     WorkflowPage.objects.update_or_create(page=root, defaults={"workflow": workflow})
     return workflow
+
+
+# What `manage.py setup_roles` calls.
+setup = roles_setup

@@ -21,6 +21,8 @@ urlpatterns = [
     path("api/v2/", api_router.urls),
     # The LMS (records, learning, the JSON API at /api/v1/), mounted by name: cms imports no app.
     path("", include("lms.urls")),
+    # Leaders' drafts of their team's public page and stories (the publicity app, by name).
+    path("learn/", include("publicity.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("articles/feed/", LatestArticlesFeed(), name="article_feed"),

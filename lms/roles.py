@@ -68,3 +68,7 @@ def lms_roles_setup() -> dict[str, Group]:
                 permission=_permission("wagtailimages", codename),
             )
     return groups
+
+
+# What `manage.py setup_roles` calls.
+setup = lms_roles_setup

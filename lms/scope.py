@@ -89,6 +89,12 @@ class Scope:
             q |= Q(members__pk=self.member_id)
         return Team.objects.filter(q).distinct() if self.member_id else Team.objects.filter(q)
 
+    def administered_teams(self) -> QuerySet[Team]:
+        """Teams in the subtrees the user administers (not those they merely lead)."""
+        if self.is_global:
+            return Team.objects.all()
+        return Team.objects.filter(self._subtree_q("community__"))
+
     def managed_teams(self) -> QuerySet[Team]:
         """Teams whose roster the user may change."""
         if self.is_global:

@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
 import dj_database_url
@@ -30,7 +31,10 @@ INSTALLED_APPS = [
     "cms",
     "courses",
     "lms",
+    "publicity",
     "wagtail.contrib.forms",
+    "wagtail.contrib.routable_page",
+    "wagtail.contrib.simple_translation",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
@@ -151,14 +155,18 @@ LOGOUT_REDIRECT_URL = "/"
 
 # Language and time: Chinese first, English second; Guangxi's clock.
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Zhuang (壮文, ISO 639-1 "za") is not among Django's languages: describe it, so that
+# {% get_language_info %} and the language switcher know its name.
+LANG_INFO["za"] = {"bidi": False, "code": "za", "name": "Zhuang", "name_local": "Vahcuengh"}
+LANGUAGES = [("zh-hans", "简体中文"), ("za", "Vahcuengh"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
-WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+# The admin speaks Chinese and English; Zhuang is a language of the public pages.
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))

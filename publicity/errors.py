@@ -1,0 +1,3 @@
+from cms.errors import DomainError
+
+__all__ = ["DomainError"]

@@ -1,0 +1,2 @@
+"""Reads of the announced top ten."""
+# Stub: filled in by the top-ten part.
