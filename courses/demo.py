@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 
 from wagtail.images.models import Image
+from wagtail.models import Locale
 
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
@@ -35,7 +36,7 @@ CJK_FONT_PATHS = [
 
 
 def seed(stdout) -> None:
-    home = HomePage.objects.filter(depth=2).first()
+    home = HomePage.objects.filter(depth=2, locale=Locale.get_default()).first()
     if home is None:
         stdout.write("  课程：没有首页，跳过（请先载入站点演示数据）")
         return

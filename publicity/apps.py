@@ -6,3 +6,7 @@ class PublicityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "publicity"
     verbose_name = _("宣传展示")
+
+    def ready(self):
+        # Connects the purges of the pages that show team pages, stories and contests.
+        from . import signals  # noqa: F401

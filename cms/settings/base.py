@@ -233,6 +233,11 @@ STORAGES["private"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
 }
+# Private files (contest videos) that a view has cleared are handed to nginx to send:
+# the view answers with `X-Accel-Redirect: <prefix><file name>` and an empty body, nginx serves
+# the file and its byte ranges from `location <prefix> { internal; alias <PRIVATE_MEDIA_ROOT>/; }`.
+# Empty (the default): the app streams the file itself (fine for the embedded setup).
+MEDIA_ACCEL_REDIRECT = os.environ.get("MEDIA_ACCEL_REDIRECT", "")
 # Sessions read through the cache only when it is shared (Redis): a per-process local-memory
 # cache would serve one worker a stale copy of a session another worker changed.
 if CACHE_URL:

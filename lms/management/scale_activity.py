@@ -27,6 +27,8 @@ from itertools import accumulate
 from django.db import connection
 from django.utils import timezone
 
+from wagtail.models import Locale
+
 from cms.models import HomePage
 from courses.models import CourseIndexPage, CoursePage
 from lms.compliance_defaults import CRITERIA
@@ -580,7 +582,7 @@ def _own_course(code: str, title: str, months: int) -> CoursePage:
         return existing
     catalog = CourseIndexPage.objects.first()
     if catalog is None:
-        home = HomePage.objects.filter(depth=2).first()
+        home = HomePage.objects.filter(depth=2, locale=Locale.get_default()).first()
         parent = home or CourseIndexPage.get_first_root_node()
         catalog = parent.add_child(
             instance=CourseIndexPage(

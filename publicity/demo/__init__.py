@@ -1,7 +1,7 @@
 """Demo data of the publicity app: the public sections, team pages and a story, the top ten,
 a contest with entries. Each part seeds itself; this module lays out the sections first."""
 
-from wagtail.models import Page
+from wagtail.models import Locale, Page
 
 from cms.models import HomePage
 from cms.translation import tree_aliases_create
@@ -28,7 +28,7 @@ def _section(home: Page, model, slug: str, title: str, intro: str) -> Page:
 
 
 def seed(stdout) -> None:
-    home = HomePage.objects.filter(depth=2).first()
+    home = HomePage.objects.filter(depth=2, locale=Locale.get_default()).first()
     sections = {model: _section(home, model, *rest) for model, *rest in SECTIONS}
     publicity_setup()
     teams.seed(stdout, index=sections[TeamIndexPage], stories=sections[StoryIndexPage])

@@ -119,6 +119,9 @@ class JudgeScore(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.entry_id}/{self.criterion_id}: {self.score}"
+
 
 class ContestVote(models.Model):
     """A signed-in person's public vote for an entry: one per person per entry."""
@@ -133,3 +136,6 @@ class ContestVote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["entry", "user"], name="one_vote_per_person_and_entry")
         ]
+
+    def __str__(self):
+        return f"{self.entry_id}: {self.user_id}"

@@ -104,6 +104,11 @@ class StoryIndexPage(Page):
     class Meta:
         verbose_name = _("队伍故事栏目")
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(selectors.stories_for_index(self, request.GET))
+        return context
+
 
 def _today() -> datetime.date:
     return timezone.localdate()
@@ -156,9 +161,14 @@ class StoryPage(Page):
         verbose_name = _("队伍故事")
         verbose_name_plural = _("队伍故事")
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["team_pages"] = selectors.story_team_pages(self)
+        return context
+
 
 class TopTenIndexPage(RoutablePageMixin, Page):
-    """The ten best teams (十佳社区响应队) as announced: this year's at /top-ten/, earlier beneath."""
+    """The ten best teams (十佳社区响应队) as announced: this year's at /top-ten/, others below."""
 
     intro = models.CharField(_("导语"), max_length=255, blank=True)
 

@@ -38,9 +38,7 @@ class TopTenSelection(models.Model):
 class TopTenEntry(models.Model):
     """One ranked team of a selection, with the figures behind its score as they were."""
 
-    selection = models.ForeignKey(
-        TopTenSelection, on_delete=models.CASCADE, related_name="entries"
-    )
+    selection = models.ForeignKey(TopTenSelection, on_delete=models.CASCADE, related_name="entries")
     rank = models.PositiveSmallIntegerField(_("名次"))
     team = models.ForeignKey(
         "lms.Team", verbose_name=_("队伍"), on_delete=models.PROTECT, related_name="+"
@@ -62,3 +60,27 @@ class TopTenEntry(models.Model):
 
     def __str__(self):
         return f"{self.rank}. {self.team_name}"
+
+    # The frozen figures as the page shows them (the same rounding as the admin ranking).
+    def _figure(self, name: str) -> float:
+        return float((self.figures or {}).get(name) or 0)
+
+    @property
+    def members(self) -> int:
+        return int(self._figure("members"))
+
+    @property
+    def coverage_percent(self) -> float:
+        return round(self._figure("coverage") * 100, 1)
+
+    @property
+    def participation_percent(self) -> float:
+        return round(self._figure("participation") * 100, 1)
+
+    @property
+    def hours_per_member(self) -> float:
+        return round(self._figure("hours_per_member"), 2)
+
+    @property
+    def improvement(self) -> float:
+        return self._figure("improvement")

@@ -6,6 +6,20 @@ or `apps.get_model`, rather than importing them.
 """
 
 from .contest import contest_source, contests
-from .teams import stories_about, team_directory, team_public_figures
+from .teams import (
+    stories_about,
+    stories_for_index,
+    story_team_pages,
+    team_directory,
+    team_public_figures,
+)
 
-__all__ = ["contest_source", "contests", "stories_about", "team_directory", "team_public_figures"]
+__all__ = [
+    "contest_source",
+    "contests",
+    "stories_about",
+    "stories_for_index",
+    "story_team_pages",
+    "team_directory",
+    "team_public_figures",
+]

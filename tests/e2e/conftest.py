@@ -148,5 +148,5 @@ def demo_site(live_server):
     """
     _restore_wagtail_roots()
     call_command("seed_demo", stdout=io.StringIO())
-    home = HomePage.objects.get(depth=2)
+    home = HomePage.objects.get(depth=2, locale=Locale.get_default())
     return {"home": home, "index": ArticleIndexPage.objects.child_of(home).get(slug="articles")}
