@@ -62,22 +62,14 @@ ORDER = [
 ]
 
 
-@dataclass(frozen=True)
-class RankedTeam:
-    rank: int
-    snapshot: ComplianceSnapshot
-    community_name: str
+class RankingFigures:
+    """The figures behind a ranking score, as pages show them, read from `ranking_figures`
+    (a snapshot's figures, or a top-ten entry's as they were when it was announced)."""
 
-    @property
-    def team(self) -> Team:
-        return self.snapshot.team
-
-    @property
-    def score(self) -> Decimal:
-        return self.snapshot.score
+    ranking_figures: dict
 
     def _figure(self, name: str) -> float:
-        return float((self.snapshot.figures or {}).get(name) or 0)
+        return float((self.ranking_figures or {}).get(name) or 0)
 
     @property
     def members(self) -> int:
@@ -107,6 +99,25 @@ class RankedTeam:
     @property
     def participation_percent(self) -> float:
         return round(self.participation * 100, 1)
+
+
+@dataclass(frozen=True)
+class RankedTeam(RankingFigures):
+    rank: int
+    snapshot: ComplianceSnapshot
+    community_name: str
+
+    @property
+    def team(self) -> Team:
+        return self.snapshot.team
+
+    @property
+    def score(self) -> Decimal:
+        return self.snapshot.score
+
+    @property
+    def ranking_figures(self) -> dict:
+        return self.snapshot.figures
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lms.selectors.ranking import RankingFigures
+
 
 class TopTenSelection(models.Model):
     """The ten best teams of one year for the region or one city, as announced."""
@@ -35,7 +37,7 @@ class TopTenSelection(models.Model):
         return f"{self.year} {self.area}"
 
 
-class TopTenEntry(models.Model):
+class TopTenEntry(RankingFigures, models.Model):
     """One ranked team of a selection, with the figures behind its score as they were."""
 
     selection = models.ForeignKey(TopTenSelection, on_delete=models.CASCADE, related_name="entries")
@@ -61,26 +63,6 @@ class TopTenEntry(models.Model):
     def __str__(self):
         return f"{self.rank}. {self.team_name}"
 
-    # The frozen figures as the page shows them (the same rounding as the admin ranking).
-    def _figure(self, name: str) -> float:
-        return float((self.figures or {}).get(name) or 0)
-
     @property
-    def members(self) -> int:
-        return int(self._figure("members"))
-
-    @property
-    def coverage_percent(self) -> float:
-        return round(self._figure("coverage") * 100, 1)
-
-    @property
-    def participation_percent(self) -> float:
-        return round(self._figure("participation") * 100, 1)
-
-    @property
-    def hours_per_member(self) -> float:
-        return round(self._figure("hours_per_member"), 2)
-
-    @property
-    def improvement(self) -> float:
-        return self._figure("improvement")
+    def ranking_figures(self) -> dict:
+        return self.figures
