@@ -147,6 +147,11 @@ class Workspace:
             STATIC_ROOT=str(self.path / "static"),
             LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
             PYTHONUNBUFFERED="1",
+            # A benchmark is one client making many requests: the per-person limits of the
+            # sign-in form, check-in and the API would measure themselves, not the site.
+            LOGIN_RATE="off",
+            CHECKIN_RATE="off",
+            API_RATE="off",
         )
         if self._redis_url:
             self._redis_prefix = f"yjxf-bench-{os.getpid()}-{secrets.token_hex(3)}"

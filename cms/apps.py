@@ -7,4 +7,5 @@ class CmsConfig(AppConfig):
     verbose_name = _("公共网站")
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the page-cache invalidation)
+        # Connects the page-cache invalidation, and the aliases of newly published pages.
+        from . import signals, translation  # noqa: F401

@@ -6,14 +6,17 @@ Page models call these from get_context, so this module refers to them as
 
 from django.db.models import QuerySet
 
-from wagtail.models import Page
+from wagtail.models import Locale, Page
 
 from . import models
 from .search import chinese_query
 
 
 def articles_live() -> QuerySet["models.ArticlePage"]:
-    return models.ArticlePage.objects.live().public().order_by("-first_published_at", "-pk")
+    # In the active language only: every article also exists under /en/ and /za/ (an alias
+    # until translated), and a listing must show it once.
+    articles = models.ArticlePage.objects.live().public().filter(locale=Locale.get_active())
+    return articles.order_by("-first_published_at", "-pk")
 
 
 def articles_for_index(index_page: Page, hazard_type: str = "", tag: str = ""):
@@ -51,7 +54,8 @@ def search_pages(query_string: str):
     query = chinese_query(query_string)
     if query is None:
         return Page.objects.none()
-    return Page.objects.live().public().specific().search(query, operator="and")
+    pages = Page.objects.live().public().filter(locale=Locale.get_active())
+    return pages.specific().search(query, operator="and")
 
 
 def latest_articles(limit: int = 6) -> QuerySet["models.ArticlePage"]:

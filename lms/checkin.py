@@ -8,11 +8,13 @@ it changed still works, and a photo of the code passed on is useless a minute la
 
 import datetime
 
+from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.errors import DomainError
+from lms.ratelimit import RateLimit, user_rate_limit_hit
 
 # The code on the screen changes every WINDOW_SECONDS; a token is good for its own window
 # and the next one, i.e. between 30 and 60 seconds after it was shown.
@@ -21,6 +23,7 @@ ACCEPTED_WINDOWS = 2
 
 KINDS = ("drill", "session")
 _SALT = "lms.checkin.%s"
+RATE_SCOPE = "checkin"
 
 
 def _signer(kind: str) -> signing.Signer:
@@ -68,3 +71,8 @@ def checkin_verify(kind: str, pk: int, token: str, now: datetime.datetime | None
     """Refuse (DomainError) a token that is forged, expired, or for another event."""
     if checkin_read(kind, token, now) != int(pk):
         raise DomainError(_("这是另一场活动的签到码，请扫描本场活动现场的二维码。"), field="token")
+
+
+def checkin_rate_hit(user) -> RateLimit:
+    """Count one check-in by `user`, by the QR code page or the API: `CHECKIN_RATE` per user."""
+    return user_rate_limit_hit(user, RATE_SCOPE, settings.CHECKIN_RATE)

@@ -26,6 +26,7 @@ from cms.models import (
 )
 from cms.roles import REVIEWERS, TRAINERS, roles_setup
 
+from . import translations
 from .articles import ARTICLES
 
 DEMO_PASSWORD = "demo1234"
@@ -86,12 +87,15 @@ def seed(stdout) -> None:
     for data in ARTICLES:
         _article(index, data, checklist)
     _users()
-    stdout.write(f"  站点：{home.title}，科普文章 {ArticlePage.objects.live().count()} 篇")
+    live_articles = ArticlePage.objects.live().filter(locale=home.locale).count()
+    stdout.write(f"  站点：{home.title}，科普文章 {live_articles} 篇")
+    translations.seed(stdout)
 
 
 def _home_page() -> HomePage:
     root = Page.get_first_root_node()
-    home = HomePage.objects.filter(depth=2).first()
+    # The Chinese home: its translations (/en/, /za/) are HomePages at depth 2 as well.
+    home = HomePage.objects.filter(depth=2, locale=Locale.get_default()).first()
     if home is None:
         home = HomePage(
             title="应急先锋学院",

@@ -1,5 +1,6 @@
 """Settings shared by every environment; every secret and address comes from the environment."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -20,6 +21,21 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str) -> tuple[int, int] | None:
+    """A rate limit written "requests/seconds" (e.g. "30/60"); "off" or "0": no limit (None)."""
+    value = os.environ.get(name, default).strip().lower()
+    if value in {"", "0", "off", "none", "false"}:
+        return None
+    requests, _slash, seconds = value.partition("/")
+    try:
+        rate = (int(requests), int(seconds or 60))
+    except ValueError:
+        rate = (0, 0)
+    if rate[0] < 1 or rate[1] < 1:
+        raise ValueError(f'{name} must be "requests/seconds" such as "30/60", or "off".')
+    return rate
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -225,7 +241,8 @@ LOGGING = {
 SITE_NAME = _("应急先锋学院")
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 ALLOW_DEMO_DATA = env_bool("ALLOW_DEMO_DATA", True)
-AUTHENTICATION_BACKENDS = ["lms.auth.UsernameOrPhoneBackend"]
+# Axes' backend comes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "lms.auth.UsernameOrPhoneBackend"]
 # Files with personal or internal data (team documents, policies, later certificates) are
 # kept apart from MEDIA_ROOT and only ever served through views that check the scope.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private-media"))
@@ -248,9 +265,43 @@ SITE_URL = WAGTAILADMIN_BASE_URL.rstrip("/")
 # A PKCS#12 file (key and certificate chain) to sign issued PDFs (PAdES); unset: unsigned.
 CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "")
 CERTIFICATE_SIGNING_PASSPHRASE = os.environ.get("CERTIFICATE_SIGNING_PASSPHRASE", "")
-# Public lookups of a certificate by serial and name, per client address.
-CERTIFICATE_LOOKUP_RATE = (10, 60)  # (requests, seconds)
+# Public lookups of a certificate by serial and name, per client address (requests, seconds).
+CERTIFICATE_LOOKUP_RATE = env_rate("CERTIFICATE_LOOKUP_RATE", "10/60")
 # Text messages: the logging backend writes them to the log; an operator plugs in theirs.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "cms.sms.LoggingBackend")
 # Proxies in front of the app that append to X-Forwarded-For (1 behind nginx); 0 trusts none.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+
+# Sign-in protection (django-axes, lms/signin.py). Failed sign-ins are counted per account and
+# client address; AXES_FAILURE_LIMIT of them lock that pair out for AXES_COOLOFF_MINUTES, and a
+# successful sign-in clears the count. A member's mobile number counts as their account.
+INSTALLED_APPS += ["axes"]
+# Axes last: it turns a refused sign-in into the lockout page on the way out.
+MIDDLEWARE += ["lms.signin.LoginRateLimitMiddleware", "axes.middleware.AxesMiddleware"]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A try while locked out is refused without being counted, so the time on the page holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The address the rate limits count (TRUSTED_PROXY_COUNT; an IPv6 /64 as one client).
+AXES_CLIENT_IP_CALLABLE = "lms.ratelimit.client_ip"
+AXES_USERNAME_CALLABLE = "lms.signin.axes_username"
+AXES_LOCKOUT_CALLABLE = "lms.signin.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# No Django admin here: unlock with `manage.py axes_reset_username <name>` (or axes_reset_ip).
+AXES_ENABLE_ADMIN = False
+# Failures are kept to count them; successful sign-ins are logged only if asked for.
+AXES_DISABLE_ACCESS_LOG = not env_bool("AXES_ACCESS_LOG", False)
+# Failures and lockouts are logged (WARNING, username and address masked); not its start banner.
+LOGGING["loggers"]["axes.apps"] = {"level": "WARNING"}
+
+# Rate limits, "requests/seconds" per fixed window ("off" turns one off); a refused request
+# gets 429 with Retry-After. Sign-in POSTs per client address, whatever the usernames:
+LOGIN_RATE = env_rate("LOGIN_RATE", "30/60")
+# Check-ins per signed-in user, by the QR code page and the API alike:
+CHECKIN_RATE = env_rate("CHECKIN_RATE", "10/60")
+# JSON API requests per user (API token or session); anonymous callers per client address:
+API_RATE = env_rate("API_RATE", "300/60")

@@ -27,3 +27,10 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Sign-in protection and rate limits are off for the suite, which signs in with client.login
+# (axes needs a request) and sends many requests as one user from one address;
+# tests/security/test_lockout.py and test_rate_limits.py turn them on.
+AXES_ENABLED = False
+LOGIN_RATE = None
+CHECKIN_RATE = None
+API_RATE = None

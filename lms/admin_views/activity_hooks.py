@@ -18,7 +18,6 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminDateInput
@@ -54,6 +53,7 @@ from .viewsets import (
     ScopedHistoryView,
     ScopedIndexView,
     ScopedMixin,
+    ScopedUsageView,
     scoped,
 )
 
@@ -77,11 +77,6 @@ for _model in (Drill, TrainingSession, ServiceRecord):
 class ScopedInspectView(ScopedMixin, generic.InspectView):
     def get_object(self, queryset=None):
         return self.get_scoped_object(self.pk)
-
-
-class ScopedUsageView(ScopedMixin, UsageView):
-    def get_object(self):
-        return self.get_scoped_object(self.kwargs["pk"])
 
 
 def _local(moment):

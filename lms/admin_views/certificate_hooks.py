@@ -56,6 +56,7 @@ from lms.services.certificates import certificate_revoke
 from .activity_hooks import ReadOnlyPolicy, ScopedInspectView, ScopedUsageView
 from .viewsets import (
     AreaSubtreeFilterSet,
+    ScopedDeleteView,
     ScopedHistoryView,
     ScopedIndexView,
     ScopedMixin,
@@ -384,6 +385,8 @@ class CertificateViewSet(ModelViewSet):
     inspect_view_class = CertificateInspectView
     history_view_class = CertificateHistoryView
     usage_view_class = scoped(ScopedUsageView, "certificates")
+    # Refused to everyone by the policy; scoped so that it tells no outsider what exists.
+    delete_view_class = scoped(ScopedDeleteView, "managed_certificates")
     form_fields = []  # never edited by hand (the policy allows only "view")
     inspect_view_fields = [
         "serial",
@@ -514,6 +517,7 @@ class CertificateJobViewSet(ModelViewSet):
     inspect_view_class = CertificateJobInspectView
     history_view_class = CertificateJobHistoryView
     usage_view_class = scoped(ScopedUsageView, "certificate_jobs")
+    delete_view_class = scoped(ScopedDeleteView, "certificate_jobs")
     form_fields = []  # written by the issuing service and its task only
     inspect_view_fields = [
         "course",

@@ -44,6 +44,8 @@ from lms.models import Attempt, AttemptAnswer, AttemptStatus, QuestionRegrade
 from lms.scope import scope_for
 from lms.services.regrade import MAX_REASON_LENGTH, question_answer_correct
 
+from .viewsets import ScopedDeleteView, ScopedLogHistoryView, ScopedUsageView, scoped
+
 CHANGE_QUESTION = "courses.change_question"
 
 
@@ -280,6 +282,11 @@ class AttemptViewSet(ModelViewSet):
     copy_view_enabled = False
     index_view_class = AttemptIndexView
     inspect_view_class = AttemptInspectView
+    # Refused to everyone by the policy; looked up in the scope first all the same, so that
+    # they cannot tell someone outside it which attempts exist.
+    delete_view_class = scoped(ScopedDeleteView, "attempts")
+    history_view_class = scoped(ScopedLogHistoryView, "attempts")
+    usage_view_class = scoped(ScopedUsageView, "attempts")
     form_fields = []  # never edited by hand (the policy allows only "view")
     filterset_class = AttemptFilterSet
     search_fields = ["member__name", "member__name_pinyin", "exam__title"]

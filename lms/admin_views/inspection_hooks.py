@@ -65,6 +65,7 @@ from lms.services import inspections as services
 from .activity_hooks import ScopedUsageView
 from .viewsets import (
     AreaSubtreeFilterSet,
+    ScopedDeleteView,
     ScopedIndexView,
     ScopedMixin,
     ServiceFormMixin,
@@ -720,6 +721,8 @@ class InspectionViewSet(ModelViewSet):
     add_view_class = InspectionCreateView
     history_view_class = InspectionHistoryView
     usage_view_class = scoped(ScopedUsageView, "inspections")
+    # Refused to everyone by the policy; scoped so that it tells no outsider what exists.
+    delete_view_class = scoped(ScopedDeleteView, "inspections")
     edit_handler = ObjectList(
         [
             FieldPanel("county"),

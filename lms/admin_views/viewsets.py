@@ -1,6 +1,6 @@
 """Wagtail admin screens for the records, each limited to the user's scope.
 
-Lists, edit, delete and history pages all look objects up inside
+Lists, edit, delete, history and usage pages all look objects up inside
 `scope_for(user)`, so a record outside the scope is a 404; saves go through the
 services, whose DomainError becomes a form error.
 """
@@ -14,6 +14,7 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminDateInput
@@ -100,6 +101,18 @@ class ScopedDeleteView(ScopedMixin, generic.DeleteView):
         if getattr(self, "object", None):
             return self.object
         return self.get_scoped_object(self.kwargs[self.pk_url_kwarg])
+
+
+class ScopedUsageView(ScopedMixin, UsageView):
+    def get_object(self):
+        return self.get_scoped_object(self.kwargs["pk"])
+
+
+class ScopedLogHistoryView(ScopedMixin, HistoryView):
+    """Wagtail's own history (its log entries), for the models without simple-history."""
+
+    def get_object(self):
+        return self.get_scoped_object(self.pk)
 
 
 def scoped(base, scope_method: str, **attrs):
@@ -237,6 +250,7 @@ class MemberViewSet(ModelViewSet):
     edit_view_class = MemberEditView
     delete_view_class = scoped(ScopedDeleteView, "members")
     history_view_class = scoped(ScopedHistoryView, "members")
+    usage_view_class = scoped(ScopedUsageView, "members")
     copy_view_enabled = False
     list_display = [
         TitleColumn("name", label=_("姓名"), url_name="lms_member:edit"),
@@ -301,6 +315,7 @@ class TeamViewSet(ModelViewSet):
     edit_view_class = TeamEditView
     delete_view_class = scoped(ScopedDeleteView, "managed_teams")
     history_view_class = scoped(ScopedHistoryView, "teams")
+    usage_view_class = scoped(ScopedUsageView, "teams")
     copy_view_enabled = False
     list_display = [
         TitleColumn("name", label=_("队伍名称"), url_name="lms_team:edit"),
@@ -355,6 +370,7 @@ class InstructorViewSet(ModelViewSet):
     edit_view_class = scoped(ScopedEditView, "instructors", save_instance=_save_instructor)
     delete_view_class = scoped(ScopedDeleteView, "instructors")
     history_view_class = scoped(ScopedHistoryView, "instructors")
+    usage_view_class = scoped(ScopedUsageView, "instructors")
     copy_view_enabled = False
     list_display = [
         TitleColumn("name", label=_("姓名"), url_name="lms_instructor:edit"),
@@ -407,6 +423,7 @@ class PolicyViewSet(ModelViewSet):
     edit_view_class = scoped(ScopedEditView, "policies")
     delete_view_class = scoped(ScopedDeleteView, "policies")
     history_view_class = scoped(ScopedHistoryView, "policies")
+    usage_view_class = scoped(ScopedUsageView, "policies")
 
 
 class TeamDocumentViewSet(ModelViewSet):
@@ -442,6 +459,8 @@ class TeamDocumentViewSet(ModelViewSet):
     index_view_class = scoped(ScopedIndexView, "managed_documents", list_select_related=["team"])
     edit_view_class = scoped(ScopedEditView, "managed_documents")
     delete_view_class = scoped(ScopedDeleteView, "managed_documents")
+    history_view_class = scoped(ScopedLogHistoryView, "managed_documents")
+    usage_view_class = scoped(ScopedUsageView, "managed_documents")
 
 
 class TeamEquipmentViewSet(ModelViewSet):
@@ -471,6 +490,8 @@ class TeamEquipmentViewSet(ModelViewSet):
     index_view_class = scoped(ScopedIndexView, "equipment", list_select_related=["team", "item"])
     edit_view_class = scoped(ScopedEditView, "equipment")
     delete_view_class = scoped(ScopedDeleteView, "equipment")
+    history_view_class = scoped(ScopedLogHistoryView, "equipment")
+    usage_view_class = scoped(ScopedUsageView, "equipment")
 
 
 class EquipmentItemViewSet(ModelViewSet):

@@ -1,5 +1,9 @@
 """How the API says no: a JSON body with a Chinese `detail`, and the field at fault if one is."""
 
+import functools
+import json
+from collections.abc import Iterator
+
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
@@ -44,6 +48,8 @@ def _error_message(error: dict) -> str:
         return _("不能大于 %(n)s。") % {"n": ctx.get("le", "")}
     if kind in ("json_invalid", "model_attributes_type", "dict_type", "model_type"):
         return _("请求体应为 JSON 对象。")
+    if kind == "nul_character":
+        return _("不能包含空字符（U+0000）。")
     if kind == "value_error":
         return str(ctx.get("error") or error.get("msg", "")).removeprefix("Value error, ")
     return _("格式不正确。")
@@ -66,7 +72,56 @@ def _ninja_messages() -> dict[str, str]:
     }
 
 
+def _nul_in_json(value, loc: tuple) -> Iterator[tuple]:
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield loc
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_in_json(item, (*loc, index))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nul_in_json(key, (*loc, key))
+            yield from _nul_in_json(item, (*loc, key))
+
+
+def _nul_locations(request: HttpRequest) -> Iterator[tuple]:
+    """Where the request carries a NUL character: path parameters, query, JSON body."""
+    match = request.resolver_match
+    for name, value in (match.kwargs if match else {}).items():
+        if isinstance(value, str) and "\x00" in value:
+            yield ("path", name)
+    for name, values in request.GET.lists():
+        if any("\x00" in text for text in (name, *values)):
+            yield ("query", name)
+    if request.content_type == "application/json" and request.body:
+        try:
+            body = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            return  # the operation's own parsing says what is wrong with it
+        yield from _nul_in_json(body, ("body", "payload"))
+
+
+def refuse_nul_characters(view_func):
+    """Refuse text holding a NUL character (422) before it reaches a query.
+
+    PostgreSQL cannot store or even compare such text (psycopg raises DataError, a 500);
+    SQLite takes it. Refusing it here answers the same on both.
+    """
+
+    @functools.wraps(view_func)
+    def checked(request: HttpRequest, *args, **kwargs):
+        found = [{"loc": loc, "type": "nul_character"} for loc in _nul_locations(request)]
+        if found:
+            raise ValidationError(found)
+        return view_func(request, *args, **kwargs)
+
+    return checked
+
+
 def install(api: NinjaAPI) -> None:
+    api.add_decorator(refuse_nul_characters)
+
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError):
         message = _ninja_messages().get(exc.message, exc.message)

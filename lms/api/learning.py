@@ -41,7 +41,7 @@ from lms.services.progress import (
     progress_open,
 )
 
-from .common import get_within, paginated
+from .common import get_within, is_id, paginated
 from .errors import NotFound
 from .schemas import Error
 from .schemas_learning import (
@@ -140,6 +140,8 @@ def _enrolled_lesson(request: HttpRequest, lesson_id: int) -> tuple[LessonPage, 
         .filter(pk=lesson_id)
         .only("path", "depth", "live", "title", "estimated_minutes", "body")
         .first()
+        if is_id(lesson_id)
+        else None
     )
     if lesson is None:
         raise _lesson_not_found()

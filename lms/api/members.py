@@ -16,7 +16,7 @@ from lms.models.areas import subtree_filter
 from lms.scope import Scope
 from lms.services.members import member_create, member_update
 
-from .common import area_path, get_within, paginated, request_scope
+from .common import area_path, get_within, is_id, paginated, request_scope
 from .schemas import Error, MemberCreate, MemberFilters, MemberOut, MemberUpdate, TeamMemberFilters
 
 router = Router(tags=["队员"])
@@ -49,7 +49,7 @@ def _managed_team(scope: Scope, team_id: int):
 def member_list(request: HttpRequest, filters: Query[MemberFilters]):
     members = filter_members(request_scope(request).members(), filters)
     if filters.team is not None:
-        members = members.filter(team_id=filters.team)
+        members = members.filter(team_id=filters.team) if is_id(filters.team) else members.none()
     if filters.area is not None:
         path = area_path(filters.area)
         if path is None:

@@ -1,7 +1,10 @@
-"""Who is calling: a Wagtail API token (Bearer) or the signed-in session (with CSRF)."""
+"""Who is calling: a Wagtail API token (Bearer) or the signed-in session (with CSRF);
+and how often they may call (`API_RATE`, and `CHECKIN_RATE` for check-ins)."""
 
 import datetime
+import threading
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +13,10 @@ from wagtail.models import APIToken
 
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
+from ninja.throttling import BaseThrottle
+
+from lms.checkin import checkin_rate_hit
+from lms.ratelimit import request_rate_limit_hit, user_rate_limit_hit
 
 # Recording every request would turn each read into a write; a minute is precise enough.
 LAST_USED_PRECISION = datetime.timedelta(minutes=1)
@@ -71,3 +78,41 @@ class SignedInSession(SessionAuth):
 
 api_token_auth = APITokenAuth()
 session_auth = SignedInSession()
+
+
+# The operation whose calls also count as check-ins (lms/api/events.py).
+CHECKIN_VIEW = "api-v1:checkin"
+
+
+class RateThrottle(BaseThrottle):
+    """`API_RATE` requests per window for each user, however they authenticate (every token
+    and the session together); a caller without one, on the public endpoints, per client
+    address. A check-in also counts against `CHECKIN_RATE`, shared with the QR code page.
+
+    Runs after authentication, so an unknown token is a 401 and is not counted. The reason
+    for a refusal is left on the request for the 429 handler (lms/api/__init__.py).
+    """
+
+    def __init__(self):
+        self._local = threading.local()  # wait() follows allow_request() in the same thread
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        user = getattr(request, "auth", None)
+        if user is not None and getattr(user, "is_authenticated", False):
+            hits = [("api", user_rate_limit_hit(user, "api", settings.API_RATE))]
+            match = request.resolver_match
+            if match is not None and match.view_name == CHECKIN_VIEW:
+                hits.append(("checkin", checkin_rate_hit(user)))
+        else:
+            hits = [("api", request_rate_limit_hit(request, "api-anonymous", settings.API_RATE))]
+        refused = [(reason, hit) for reason, hit in hits if not hit.allowed]
+        self._local.wait = max((hit.retry_after for _reason, hit in refused), default=None)
+        if refused:
+            request.rate_limit_reason = refused[0][0]
+        return not refused
+
+    def wait(self) -> float | None:
+        return getattr(self._local, "wait", None)
+
+
+rate_throttle = RateThrottle()

@@ -77,13 +77,15 @@ def history_rows(history_queryset, limit: int = 30) -> list:
 # -- the member's check-in -------------------------------------------------------------------
 
 
-def _checkin_page(request, *, ok: bool, message: str, kind="", event=None, record=None):
+def _checkin_page(
+    request, *, ok: bool, message: str, kind="", event=None, record=None, status=None
+):
     event_url = reverse(f"learn:{kind}", args=[event.pk]) if event is not None else ""
     return render(
         request,
         "lms/drills/checkin.html",
         {"ok": ok, "message": message, "event": event, "event_url": event_url, "record": record},
-        status=200 if ok else 400,
+        status=status or (200 if ok else 400),
     )
 
 
@@ -127,6 +129,17 @@ def checkin(request: HttpRequest) -> HttpResponse:
             "at": timezone.now().isoformat(),
         }
         return redirect_to_login(request.get_full_path())
+    # Before the pending scan is used up: a refused member keeps it for their retry.
+    limit = checkin_codes.checkin_rate_hit(request.user)
+    if not limit.allowed:
+        response = _checkin_page(
+            request,
+            ok=False,
+            message=_("签到过于频繁，请 %(seconds)s 秒后再扫码。") % {"seconds": limit.retry_after},
+            status=429,
+        )
+        response["Retry-After"] = str(limit.retry_after)
+        return response
     scanned_at = _pending_scan_time(request, kind, pk, token)
     member = Member.objects.select_related("team").filter(user=request.user).first()
     if member is None:

@@ -122,8 +122,9 @@ def test_revoked_token_is_401(client, world):
         "not-a-token",
         "wagtail_short",
         "",
-        # Well formed (checksum and all), but never issued.
-        APIToken.generate_token(),
+        # Well formed (checksum and all), but never issued. A fixed id: the token is random,
+        # and pytest-xdist's workers must collect the same test names.
+        pytest.param(APIToken.generate_token(), id="well-formed-never-issued"),
     ],
 )
 def test_malformed_or_unknown_token_is_401(client, world, token):
