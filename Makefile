@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 # Debian packages: WeasyPrint's Pango, the fast font subsetter, the Chinese fonts; Chromium for e2e.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
-TEST_DEBS := $(RUN_DEBS) chromium
+# pg_dump and pg_restore for the tested backup restore (tests/integration/test_backup.py).
+TEST_DEBS := $(RUN_DEBS) chromium postgresql-client
 
 .PHONY: run test test-fast lint format check worker bench venv sysdeps sysdeps-test migrate demo clean
 
@@ -74,4 +75,4 @@ bench: sysdeps venv
 	@for b in bench/[a-z]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 media private-media staticfiles .pytest_cache .hypothesis

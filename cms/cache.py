@@ -24,6 +24,16 @@ def _generation() -> int:
     return generation
 
 
+def language_variants(path: str) -> list[str]:
+    """A public path as served without a language prefix and under every language's prefix
+    (/articles/x/, /en/articles/x/, /za/articles/x/): what to purge when the page changes."""
+    bare = path
+    for code, _name in settings.LANGUAGES:
+        if path.startswith(f"/{code}/"):
+            bare = path[len(code) + 1 :]
+    return [bare, *(f"/{code}{bare}" for code, _name in settings.LANGUAGES)]
+
+
 def cache_key(path: str, query: str = "") -> str:
     digest = hashlib.sha1(f"{path}|{query}".encode()).hexdigest()
     return f"pagecache:{_generation()}:{digest}"
@@ -64,6 +74,8 @@ def cache_public_page(view):
             response = response.render()
         if _cacheable_response(response):
             patch_cache_control(response, public=True, max_age=60)
+            # The page's <script nonce>: cms.csp swaps in each later visitor's own nonce.
+            response.csp_cached_nonce = getattr(request, "_csp_nonce", None)
             cache.set(key, response, settings.PUBLIC_PAGE_CACHE_SECONDS)
             variants_key = _path_key(request.path)
             variants = cache.get(variants_key) or set()

@@ -1,13 +1,12 @@
 """Keep the public page cache true to what is published."""
 
-from django.conf import settings
 from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from .cache import purge_all, purge_paths
+from .cache import language_variants, purge_all, purge_paths
 from .models import SiteSettings
 
 
@@ -23,15 +22,9 @@ def page_cache_paths(page: Page) -> list[str]:
         parts = each.get_url_parts()
         if not parts:
             continue
-        path = parts[2]
-        paths.append(path)
+        paths.append(parts[2])
         # The same page is served under /en/… (and any later language prefix).
-        bare = path
-        for code, _name in settings.LANGUAGES:
-            if path.startswith(f"/{code}/"):
-                bare = path[len(code) + 1 :]
-        paths.append(bare)
-        paths.extend(f"/{code}{bare}" for code, _name in settings.LANGUAGES)
+        paths.extend(language_variants(parts[2]))
     return paths
 
 

@@ -13,11 +13,15 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from cms.errors import DomainError
 
 # An .xlsx is a zip; refuse one that would unpack to something huge (a "zip bomb").
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+# Rows read from a sheet, blank ones included: a file of a few KB can declare a cell a million
+# rows down, and reading up to it row by row takes most of a minute.
+MAX_SHEET_ROWS = 20_000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -31,11 +35,53 @@ def check_zip(data: bytes) -> None:
         raise DomainError(_("文件内容过大，无法导入：请只保留需要导入的数据。"), field="file")
 
 
+def check_sheet_row(number: int) -> None:
+    """Refuse a sheet once row `number` (as Excel counts, blank rows too) passes the limit."""
+    if number > MAX_SHEET_ROWS:
+        raise DomainError(
+            _(
+                "表格超过 %(max)s 行（空行也计算在内）：请删除数据下方多余的行，"
+                "或把数据拆成几个文件分别导入。"
+            )
+            % {"max": MAX_SHEET_ROWS},
+            field="file",
+        )
+
+
 def not_xlsx_message() -> str:
     return _(
         "无法读取该文件：请上传 Excel 2007 及以上版本的 .xlsx 文件"
         "（不支持 .xls、.csv、WPS 的 .et 格式或加密的文件），可先下载模板再填写。"
     )
+
+
+class FormulaCell(str):
+    """A formula cell's formula (=...), as read from a sheet opened with data_only=False."""
+
+
+def cell_values(row) -> tuple:
+    """A row of read-only cells as values, with each formula cell marked as a FormulaCell."""
+    return tuple(
+        FormulaCell(getattr(cell.value, "text", cell.value))
+        if cell.data_type == "f"
+        else cell.value
+        for cell in row
+    )
+
+
+def is_formula(value) -> bool:
+    """Whether a value from `cell_values` was a formula cell.
+
+    Imports refuse formulas instead of reading them: the value cached in the file is what
+    Excel last computed (nothing at all in a file written by a program), so it need not be
+    what the person sees. Text that merely starts with "=" in a text cell is text: that is how
+    the exports write such names (see `text_cell`), so an export imports again unchanged.
+    """
+    return isinstance(value, (FormulaCell, ArrayFormula, DataTableFormula))
+
+
+def formula_message() -> str:
+    return _("单元格是公式：请填写数值本身，不要填写公式。")
 
 
 def text_cell(ws, value):

@@ -30,7 +30,11 @@ from cms.errors import DomainError
 from cms.spreadsheets import (
     add_help_sheet,
     add_list_validation,
+    cell_values,
+    check_sheet_row,
     check_zip,
+    formula_message,
+    is_formula,
     new_sheet,
     not_xlsx_message,
     text_cell,
@@ -209,7 +213,9 @@ def _tags(raw: str) -> list[str]:
 
 
 def _sheet_rows(data: bytes) -> Iterator[tuple]:
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    # data_only=False: a formula cell reads as its formula, which _parse refuses; with
+    # data_only=True it would read as whatever value Excel last cached, or as empty.
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         names = workbook.sheetnames
         if SHEET_TITLE in names:
@@ -217,7 +223,8 @@ def _sheet_rows(data: bytes) -> Iterator[tuple]:
         else:
             others = [name for name in names if name != HELP_SHEET_TITLE]
             sheet = workbook[others[0] if others else names[0]]
-        yield from sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS):
+            yield cell_values(row)
     finally:
         workbook.close()
 
@@ -321,6 +328,7 @@ def _parse(data: bytes) -> list[_Row]:
             columns = _columns(header)
             rows = []
             for number, values in enumerate(iterator, start=2):
+                check_sheet_row(number)
                 if all(not _text(v) for v in values):
                     continue  # blank (often formatted) rows between and after the data
                 if len(rows) == MAX_DATA_ROWS:
@@ -329,11 +337,17 @@ def _parse(data: bytes) -> list[_Row]:
                         % {"max": MAX_DATA_ROWS},
                         field="file",
                     )
-                cells = {
-                    name: _text(values[index]) if index < len(values) else ""
+                raw = {
+                    name: values[index] if index < len(values) else None
                     for name, index in columns.items()
                 }
-                rows.append(_parse_row(number, cells))
+                row = _parse_row(number, {name: _text(value) for name, value in raw.items()})
+                row.reasons.extend(
+                    f"{name}：{formula_message()}"
+                    for name in HEADERS
+                    if name in raw and is_formula(raw[name])
+                )
+                rows.append(row)
     except DomainError:
         raise
     except Exception as exc:  # openpyxl raises many types for a damaged or foreign file

@@ -24,6 +24,7 @@ import django_filters
 
 from cms.errors import DomainError
 from cms.spreadsheets import xlsx_response
+from cms.uploads import validate_spreadsheet
 
 from .models import CoursePage, Difficulty, Question, QuestionCategory, QuestionType
 from .question_bank import (
@@ -80,6 +81,7 @@ def _require(request, actions: set[str]) -> None:
 class QuestionImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("题库文件"),
+        validators=[validate_spreadsheet],
         help_text=gettext_lazy("Excel .xlsx 文件，不超过 5 MB、2000 道题；请使用下载的模板填写。"),
         widget=forms.ClearableFileInput(
             attrs={

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count
+from django.http import Http404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
@@ -20,6 +21,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton
 from wagtail.log_actions import log
+from wagtail.snippets.views import chooser as snippet_chooser
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -118,6 +120,40 @@ class CourseGrantViewSet(ModelViewSet):
 # -- the question bank and exams ("题库与考试") ------------------------------------------------
 
 
+class PermittedChooserMixin:
+    """Wagtail's snippet chooser lists a model to anyone who reaches the admin; the bank's
+    stems and exams are for those who may author them (trainers, reviewers). Others: 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        policy = self.model_class.snippet_viewset.permission_policy
+        if not policy.user_has_any_permission(request.user, ["add", "change", "view"]):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PermittedChooseView(PermittedChooserMixin, snippet_chooser.ChooseView):
+    pass
+
+
+class PermittedChooseResultsView(PermittedChooserMixin, snippet_chooser.ChooseResultsView):
+    pass
+
+
+class PermittedChosenView(PermittedChooserMixin, snippet_chooser.SnippetChosenView):
+    pass
+
+
+class PermittedChosenMultipleView(PermittedChooserMixin, snippet_chooser.SnippetChosenMultipleView):
+    pass
+
+
+class PermittedChooserViewSet(snippet_chooser.SnippetChooserViewSet):
+    choose_view_class = PermittedChooseView
+    choose_results_view_class = PermittedChooseResultsView
+    chosen_view_class = PermittedChosenView
+    chosen_multiple_view_class = PermittedChosenMultipleView
+
+
 class QuestionIndexView(SnippetIndexView):
     """The bank list, with import and export (of what the filters show) in the header."""
 
@@ -156,6 +192,7 @@ class QuestionIndexView(SnippetIndexView):
 class QuestionViewSet(SnippetViewSet):
     model = Question
     icon = "help"
+    chooser_viewset_class = PermittedChooserViewSet
     menu_label = _("题库")
     menu_order = 100
     index_view_class = QuestionIndexView
@@ -256,6 +293,7 @@ class ExamForm(WagtailAdminModelForm):
 class ExamViewSet(SnippetViewSet):
     model = Exam
     icon = "tasks"
+    chooser_viewset_class = PermittedChooserViewSet
     menu_label = _("练习与考试")
     menu_order = 300
     list_display = [

@@ -42,7 +42,7 @@ def register_course_grants():
     return CourseGrantViewSet()
 
 
-def _refuse(request, message=None):
+def refuse(request, message=None):
     message = message or _("您没有这门课程的编写授权，请联系审核员授权后再编辑。")
     if request.headers.get("x-requested-with") == "XMLHttpRequest":
         raise PermissionDenied(message)
@@ -54,7 +54,7 @@ def _guard(request, page: Page):
     """A refusal response when the user may not author `page`, else None (Wagtail goes on)."""
     if permissions.user_may_author(request.user, page):
         return None
-    return _refuse(request)
+    return refuse(request)
 
 
 def _guard_destination(request, destination: Page | None):
@@ -92,7 +92,7 @@ def guard_delete(request, page):
 def guard_copy(request, page):
     if issubclass(page.specific_class or Page, CoursePage):
         # A copy would repeat the course's unique code (Wagtail's copy form cannot change it).
-        return _refuse(
+        return refuse(
             request, _("课程编号不能重复，无法复制课程：请新建课程，再把需要的课时复制过去。")
         )
     refusal = _guard(request, page)
@@ -114,7 +114,7 @@ def guard_move(request, page, destination):
 def guard_bulk_action(request, action_type, objects, action_class_instance):
     for obj in objects:
         if isinstance(obj, Page) and not permissions.user_may_author(request.user, obj):
-            return _refuse(request)
+            return refuse(request)
     if action_type == "move":
         form = getattr(action_class_instance, "cleaned_form", None)
         destination = form.cleaned_data.get("chooser") if form else None

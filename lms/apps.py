@@ -8,5 +8,6 @@ class LmsConfig(AppConfig):
 
     def ready(self):
         # Register the Celery tasks in every process (web too), so services can queue them
-        # by name and eager mode runs them in-process; connect the signal receivers.
-        from . import signals, tasks  # noqa: F401
+        # by name and eager mode runs them in-process; connect the signal receivers; register
+        # the system checks.
+        from . import checks, signals, tasks  # noqa: F401

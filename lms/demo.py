@@ -254,7 +254,7 @@ def _member(team: Team, person: tuple, *, number: int, index: int, since) -> Mem
     serial = number * 100 + index * 2 + (1 if gender == "M" else 0)
     first17 = f"{team.community.county_code}{born:%Y%m%d}{serial:03d}"
     id_number = first17 + idcard.check_char(first17)
-    existing = Member.objects.filter(id_number=id_number).first()
+    existing = Member.objects.with_id_number(id_number).first()
     if existing:
         return existing
     return member_create(

@@ -27,7 +27,11 @@ from cms.errors import DomainError
 from cms.spreadsheets import (
     add_help_sheet,
     add_list_validation,
+    cell_values,
+    check_sheet_row,
     check_zip,
+    formula_message,
+    is_formula,
     new_sheet,
     not_xlsx_message,
     text_cell,
@@ -203,6 +207,10 @@ def parse_date(value) -> datetime.date | None:
 
 
 def _parse_cell(row: RosterRow, column: Column, value) -> None:
+    if is_formula(value):
+        row.error(column.field, formula_message())
+        return
+    # No roster value starts with "=": text that does is a formula some tool saved as text.
     if isinstance(value, str) and value.strip().startswith("="):
         row.error(column.field, _("单元格内容以“=”开头：请填写数值本身，不要填写公式。"))
         return
@@ -278,7 +286,9 @@ def _header_columns(header_row: tuple) -> dict[int, Column]:
 
 
 def _rows(data: bytes) -> Iterator[tuple]:
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    # data_only=False: a formula cell reads as its formula, which _parse_cell refuses; with
+    # data_only=True it would read as whatever value Excel last cached, or as empty.
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         names = workbook.sheetnames
         if SHEET_TITLE in names:
@@ -286,7 +296,8 @@ def _rows(data: bytes) -> Iterator[tuple]:
         else:
             others = [name for name in names if name != HELP_SHEET_TITLE]
             sheet = workbook[others[0] if others else names[0]]
-        yield from sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS):
+            yield cell_values(row)
     finally:
         workbook.close()
 
@@ -317,6 +328,7 @@ def _parse_rows(iterator: Iterator[tuple]) -> list[RosterRow]:
     columns = _header_columns(header)
     rows: list[RosterRow] = []
     for number, values in enumerate(iterator, start=2):
+        check_sheet_row(number)
         if all(v is None or (isinstance(v, str) and not _text(v)) for v in values):
             continue  # offices leave blank (often formatted) rows between and after data
         if len(rows) == MAX_DATA_ROWS:

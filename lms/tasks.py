@@ -1,5 +1,7 @@
 """Celery tasks: thin, take ids, call services, safe to run twice."""
 
+import datetime
+
 from celery import shared_task
 
 from .models import (
@@ -12,6 +14,7 @@ from .services.attempts import attempt_close_expired
 from .services.certificates import certificate_job_run as run_certificate_job
 from .services.certificates import certificates_expire as expire_certificates
 from .services.enrollments import assignment_job_run as run_assignment_job
+from .services.jobs import jobs_requeue as requeue_jobs
 
 
 def _run_job(jobs, job_id: int, run) -> None:
@@ -78,6 +81,15 @@ def compliance_nightly() -> dict:
     from .services.compliance import compliance_nightly as run
 
     return run()
+
+
+@shared_task(name="lms.tasks.jobs_requeue")
+def jobs_requeue(older_than_seconds: int | None = None) -> int:
+    """Send again what never reached the broker (run every minute by beat)."""
+    older_than = None
+    if older_than_seconds is not None:
+        older_than = datetime.timedelta(seconds=older_than_seconds)
+    return requeue_jobs(older_than=older_than)
 
 
 @shared_task(name="lms.tasks.yearly_report_run", acks_late=True)

@@ -11,6 +11,7 @@ from .admin_views import (  # noqa: F401
     compliance_hooks,
     exam_hooks,
     inspection_hooks,
+    privacy_hooks,
     ranking_hooks,
     roster,
 )

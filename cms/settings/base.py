@@ -8,6 +8,7 @@ from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
 import dj_database_url
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -93,6 +94,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Trainers read the drafts and history only of the courses granted to them.
+    "courses.middleware.CourseDraftsMiddleware",
+    # One audit row per request that showed someone full ID numbers (lms.privacy).
+    "lms.privacy.PersonalDataAuditMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -203,6 +208,25 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# A worker that dies mid-task (killed, out of memory, machine lost) must not lose the task:
+# long tasks acknowledge late, a task whose pool process died goes back on the queue, and
+# on Redis an unacknowledged task is delivered again after the visibility timeout (seconds;
+# keep it above the longest task, or a task still running is also started a second time;
+# the job tasks are safe either way).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # How often a worker looks for tasks abandoned by a dead worker (seconds).
+    "unacked_restore_interval": int(os.environ.get("CELERY_RESTORE_INTERVAL", "60")),
+    "unacked_restore_throttle": 1,
+    # A broker that vanishes without closing the connection fails a publish instead of
+    # hanging the request that sent it.
+    "socket_timeout": 10,
+    "socket_connect_timeout": 3,
+}
+# Background jobs still queued (pending) this many seconds after they were created are
+# sent again by the every-minute sweeper: their first message never reached the broker.
+JOB_REQUEUE_AFTER_SECONDS = int(os.environ.get("JOB_REQUEUE_AFTER_SECONDS", "300"))
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -217,9 +241,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@yjxf.example.
 WAGTAIL_SITE_NAME = "应急先锋学院"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
-WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "pptx", "txt", "xlsx", "zip", "mp4", "webm"]
-WAGTAILDOCS_MAX_UPLOAD_SIZE = 50 * 1024 * 1024
-WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
@@ -257,8 +278,8 @@ STORAGES["private"] = {
 MEDIA_ACCEL_REDIRECT = os.environ.get("MEDIA_ACCEL_REDIRECT", "")
 # Sessions read through the cache only when it is shared (Redis): a per-process local-memory
 # cache would serve one worker a stale copy of a session another worker changed.
-if CACHE_URL:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Both stores refuse a session cookie Django could not have issued (cms/sessions).
+SESSION_ENGINE = "cms.sessions.cached_db" if CACHE_URL else "cms.sessions.db"
 
 # Certificates. The verification URL in each certificate's QR code starts with SITE_URL.
 SITE_URL = WAGTAILADMIN_BASE_URL.rstrip("/")
@@ -269,6 +290,11 @@ CERTIFICATE_SIGNING_PASSPHRASE = os.environ.get("CERTIFICATE_SIGNING_PASSPHRASE"
 CERTIFICATE_LOOKUP_RATE = env_rate("CERTIFICATE_LOOKUP_RATE", "10/60")
 # Text messages: the logging backend writes them to the log; an operator plugs in theirs.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "cms.sms.LoggingBackend")
+# ID numbers are encrypted at rest (lms/id_crypto.py): comma-separated Fernet keys, the first
+# encrypts and all decrypt (rotation); the digest key finds and dedupes numbers and never
+# changes. Unset: fixed development keys (production.py refuses to start without both).
+ID_NUMBER_KEYS = env_list("ID_NUMBER_KEY")
+ID_NUMBER_DIGEST_KEY = os.environ.get("ID_NUMBER_DIGEST_KEY", "")
 # Proxies in front of the app that append to X-Forwarded-For (1 behind nginx); 0 trusts none.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
@@ -305,3 +331,90 @@ LOGIN_RATE = env_rate("LOGIN_RATE", "30/60")
 CHECKIN_RATE = env_rate("CHECKIN_RATE", "10/60")
 # JSON API requests per user (API token or session); anonymous callers per client address:
 API_RATE = env_rate("API_RATE", "300/60")
+
+# --- Content Security Policy and browser-policy headers (cms/csp.py, django-csp) ---------------
+# Public and learner pages: scripts from this origin or with the response's nonce
+# (`nonce="{{ request.csp_nonce }}"`), no inline styles or event handlers, nothing framing us.
+# Media normally comes from MEDIA_URL on this origin; an absolute MEDIA_URL (object storage,
+# CDN) or CSP_MEDIA_ORIGINS (comma-separated origins) adds those hosts to img-src and media-src.
+_csp_media = env_list("CSP_MEDIA_ORIGINS")
+if MEDIA_URL.startswith(("https://", "http://")):
+    _csp_media.append("/".join(MEDIA_URL.split("/", 3)[:3]))
+# Contest entries embed the players of bilibili and Tencent Video (publicity.selectors.contest
+# embed_view); CSP_FRAME_ORIGINS adds others, e.g. for a StreamField embed block's provider.
+_csp_frames = ["https://player.bilibili.com", "https://*.bilibili.com", "https://v.qq.com"]
+_csp_frames += env_list("CSP_FRAME_ORIGINS")
+_csp_report = env_list("CSP_REPORT_URI")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_csp_media],
+        "media-src": ["'self'", *_csp_media],
+        "frame-src": ["'self'", *_csp_frames],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "report-uri": _csp_report or None,
+    },
+}
+# The Wagtail admin (and its live preview, served under /admin/ in a same-origin frame) puts
+# inline <script> blocks in its panels and date widgets without a nonce, and style attributes
+# everywhere, so it needs 'unsafe-inline' for both; a nonce here would make browsers ignore
+# 'unsafe-inline'. The dashboard asks releases.wagtail.org for the latest version.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *_csp_media],
+        "media-src": ["'self'", "blob:", *_csp_media],
+        "frame-src": ["'self'", *_csp_frames],
+        "connect-src": ["'self'", "https://releases.wagtail.org"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "report-uri": _csp_report or None,
+    },
+}
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "cms.csp.ContentSecurityPolicyMiddleware",
+)
+# Staff avatars come from Gravatar by default: a third-party request with each editor's email
+# hash, and unreachable from mainland China anyway. Wagtail shows its default avatar instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No page uses the camera, microphone or location (check-in QR codes are scanned with the
+# phone's own camera app, which opens the check-in URL), so no page or frame may ask for them.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+
+
+# --- Uploads (cms/uploads.py) ------------------------------------------------------------------
+# Every file is checked by its content, not its name, and has a size limit. Wagtail images and
+# documents: only these types, checked by the forms below (Wagtail alone trusts a document's
+# extension and an image's header). A pixel limit refuses decompression bombs; the same limit
+# holds for drill photos and team documents (cms.uploads.max_image_pixels).
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 50_000_000
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.upload_forms.CheckedImageForm"
+# Articles' and lessons' attachments and videos (no .zip: an archive's content can't be checked).
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "pptx", "txt", "xlsx", "mp4", "webm"]
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 50 * 1024 * 1024
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.upload_forms.CheckedDocumentForm"
+# Django's own limits: a request body other than files (form fields, JSON) above 2.5 MB is
+# refused; an uploaded file above 2.5 MB is spooled to a temporary file, not held in memory.
+# The whole request's size is capped by the proxy in front (nginx `client_max_body_size`,
+# above the largest limit here and the contest's video limit).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -11,6 +11,12 @@ if not SECRET_KEY:  # noqa: F405
     raise ImproperlyConfigured("SECRET_KEY must be set in the environment for production.")
 if "DATABASE_URL" not in os.environ:
     raise ImproperlyConfigured("DATABASE_URL must name the PostgreSQL database in production.")
+# ID numbers are stored encrypted; the development keys are public.
+if not ID_NUMBER_KEYS or not ID_NUMBER_DIGEST_KEY:  # noqa: F405
+    raise ImproperlyConfigured(
+        "ID_NUMBER_KEY (Fernet keys, comma-separated) and ID_NUMBER_DIGEST_KEY must be set "
+        "in the environment for production."
+    )
 
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"

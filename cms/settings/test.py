@@ -16,7 +16,10 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/yjxf-test-media"))
-PRIVATE_MEDIA_ROOT = MEDIA_ROOT / "private"
+# A sibling of MEDIA_ROOT, never inside it: media is served to anyone (lms.checks).
+PRIVATE_MEDIA_ROOT = Path(
+    os.environ.get("TEST_PRIVATE_MEDIA_ROOT", MEDIA_ROOT.with_name(MEDIA_ROOT.name + "-private"))
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {

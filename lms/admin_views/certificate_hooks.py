@@ -54,6 +54,7 @@ from lms.scope import scope_for
 from lms.services.certificates import certificate_revoke
 
 from .activity_hooks import ReadOnlyPolicy, ScopedInspectView, ScopedUsageView
+from .policies import RegionEditsPolicy
 from .viewsets import (
     AreaSubtreeFilterSet,
     ScopedDeleteView,
@@ -70,6 +71,8 @@ REVOCABLE = (CertificateStatus.VALID, CertificateStatus.EXPIRED)
 # Read-only in the admin: certificates are issued by the services and jobs by their task.
 for _model in (Certificate, CertificateJob):
     register_permission_policy(_model, ReadOnlyPolicy(_model))
+# The templates are the region's (every county's certificates use them): the region edits.
+register_permission_policy(CertificateTemplate, RegionEditsPolicy(CertificateTemplate))
 
 
 def may_revoke(user, certificate: Certificate) -> bool:

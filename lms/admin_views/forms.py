@@ -84,7 +84,15 @@ class TeamForm(WagtailAdminModelForm):
 class PolicyForm(WagtailAdminModelForm):
     class Meta:
         model = InsurancePolicy
-        fields = ["team", "insurer", "policy_number", "starts_on", "ends_on", "members"]
+        fields = [
+            "team",
+            "insurer",
+            "policy_number",
+            "starts_on",
+            "ends_on",
+            "members",
+            "document",
+        ]
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)

@@ -14,7 +14,6 @@ import json
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
@@ -63,6 +62,7 @@ from lms.selectors.compliance import area_rollup
 from lms.services import inspections as services
 
 from .activity_hooks import ScopedUsageView
+from .policies import RegionEditsPolicy, area_admin_users
 from .viewsets import (
     AreaSubtreeFilterSet,
     ScopedDeleteView,
@@ -83,12 +83,6 @@ def _administers_path(scope: Scope, area_path: str) -> bool:
     return scope.is_global or any(area_path.startswith(p) for p in scope.area_paths)
 
 
-def is_region_admin(user) -> bool:
-    """Whether `user` administers the whole region (global scope, or the region root)."""
-    scope = scope_for(user)
-    return scope.is_global or any(len(p) == STEP for p in scope.area_paths)
-
-
 def may_edit_inspection(user, inspection: Inspection) -> bool:
     """Whether `user` administers the inspected county's parent (its city, or the region)."""
     return _administers_path(scope_for(user), inspection.county.path[:-STEP])
@@ -107,13 +101,6 @@ def creatable_counties(user):
     for p in above:
         q |= Q(**subtree_filter("", p))
     return counties.filter(q)
-
-
-def _admin_users():
-    User = get_user_model()
-    return User.objects.filter(
-        Q(is_superuser=True) | Q(area_roles__isnull=False), is_active=True
-    ).distinct()
 
 
 class InspectionPolicy(BasePermissionPolicy):
@@ -140,19 +127,7 @@ class InspectionPolicy(BasePermissionPolicy):
         return scope_for(user).inspections()
 
     def users_with_any_permission(self, actions):
-        return _admin_users()
-
-
-class RegionEditsPolicy(BasePermissionPolicy):
-    """Region administrators change; other area administrators read."""
-
-    def user_has_permission(self, user, action):
-        if action == "view":
-            return scope_for(user).is_area_admin
-        return is_region_admin(user)
-
-    def users_with_any_permission(self, actions):
-        return _admin_users()
+        return area_admin_users()
 
 
 register_permission_policy(Inspection, InspectionPolicy(Inspection))

@@ -24,9 +24,10 @@ from django.views.decorators.cache import never_cache
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from cms.spreadsheets import xlsx_response
-from lms import spreadsheets
+from cms.uploads import validate_spreadsheet
+from lms import privacy, spreadsheets
 from lms.errors import DomainError
-from lms.models import Area, Team
+from lms.models import AccessAction, Area, Team
 from lms.scope import Scope, scope_for
 from lms.services.roster_import import MAX_FILE_BYTES, roster_import
 
@@ -60,6 +61,7 @@ class RosterImportForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.none(), label=gettext_lazy("队伍"))
     file = forms.FileField(
         label=gettext_lazy("花名册文件"),
+        validators=[validate_spreadsheet],
         help_text=gettext_lazy("Excel .xlsx 文件，不超过 5 MB、2000 行；请使用下载的模板填写。"),
         widget=forms.ClearableFileInput(
             attrs={
@@ -244,6 +246,7 @@ def export_members(request):
     show = request.GET.get("id_numbers") == "1" and scope.can_view_id_numbers
     if show:
         logger.info("roster export with full ID numbers by user %s (%s)", request.user.pk, label)
+        privacy.record(request, AccessAction.ROSTER_EXPORT, count=members.count(), detail=label)
     data = spreadsheets.members_workbook(
         members, show_id_numbers=scope.may_view_id_number if show else False
     )

@@ -6,6 +6,8 @@ services, whose DomainError becomes a form error.
 """
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.filters import WagtailFilterSet
@@ -18,9 +20,11 @@ from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import AdminDateInput
+from wagtail.admin.widgets.button import Button
 
 import django_filters
 
+from lms import privacy
 from lms.errors import DomainError
 from lms.models import (
     Area,
@@ -124,7 +128,7 @@ def scoped(base, scope_method: str, **attrs):
 class ChangesColumn(Column):
     """What changed in one historical record, against the record before it."""
 
-    masked_fields = {"id_number"}
+    masked_fields = {"id_number", "id_number_digest"}
 
     def get_value(self, instance):
         previous = instance.prev_record
@@ -236,6 +240,38 @@ class MemberEditView(ScopedEditView):
 
     def save_instance(self):
         return member_services.member_update(member=self.object, **self.form.cleaned_data)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The form carries the full ID number only for people allowed to read it: log it.
+        if "id_number" in context["form"].fields:
+            privacy.id_numbers_shown(self.request, self.object)
+        return context
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        scope = scope_for(self.request.user)
+        if (
+            scope.is_area_admin
+            and scope.administered_teams().filter(pk=self.object.team_id).exists()
+        ):
+            buttons.append(
+                Button(
+                    _("导出个人数据"),
+                    url=reverse("lms_privacy:export", args=[self.object.pk]),
+                    icon_name="download",
+                )
+            )
+            if not self.object.is_active and not self.object.is_erased:
+                buttons.append(
+                    Button(
+                        _("删除个人信息"),
+                        url=reverse("lms_privacy:erase", args=[self.object.pk]),
+                        icon_name="bin",
+                    )
+                )
+        return buttons
 
 
 class MemberViewSet(ModelViewSet):
@@ -415,6 +451,7 @@ class PolicyViewSet(ModelViewSet):
                 ]
             ),
             FieldPanel("members"),
+            FieldPanel("document"),
         ],
         base_form_class=PolicyForm,
     )

@@ -5,6 +5,7 @@ import json
 from collections.abc import Iterator
 
 from django.http import Http404, HttpRequest
+from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 
 from ninja import NinjaAPI
@@ -48,8 +49,8 @@ def _error_message(error: dict) -> str:
         return _("不能大于 %(n)s。") % {"n": ctx.get("le", "")}
     if kind in ("json_invalid", "model_attributes_type", "dict_type", "model_type"):
         return _("请求体应为 JSON 对象。")
-    if kind == "nul_character":
-        return _("不能包含空字符（U+0000）。")
+    if kind == "unstorable_text":
+        return _("含有无法保存的字符（空字符 U+0000 或不成对的 Unicode 代理字符）。")
     if kind == "value_error":
         return str(ctx.get("error") or error.get("msg", "")).removeprefix("Value error, ")
     return _("格式不正确。")
@@ -72,46 +73,62 @@ def _ninja_messages() -> dict[str, str]:
     }
 
 
-def _nul_in_json(value, loc: tuple) -> Iterator[tuple]:
+def _storable(text: str) -> bool:
+    """Whether a database can hold `text`: no NUL (PostgreSQL refuses it) and no lone
+    surrogate (a JSON escape like "\\ud800", which no database can encode)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unstorable_in_json(value, loc: tuple) -> Iterator[tuple]:
     if isinstance(value, str):
-        if "\x00" in value:
+        if not _storable(value):
             yield loc
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _nul_in_json(item, (*loc, index))
+            yield from _unstorable_in_json(item, (*loc, index))
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _nul_in_json(key, (*loc, key))
-            yield from _nul_in_json(item, (*loc, key))
+            yield from _unstorable_in_json(key, (*loc, key))
+            yield from _unstorable_in_json(item, (*loc, key))
 
 
-def _nul_locations(request: HttpRequest) -> Iterator[tuple]:
-    """Where the request carries a NUL character: path parameters, query, JSON body."""
+def _unstorable_text(request: HttpRequest) -> Iterator[tuple]:
+    """Where the request carries text no database can hold: path, query, JSON body."""
     match = request.resolver_match
     for name, value in (match.kwargs if match else {}).items():
-        if isinstance(value, str) and "\x00" in value:
+        if isinstance(value, str) and not _storable(value):
             yield ("path", name)
     for name, values in request.GET.lists():
-        if any("\x00" in text for text in (name, *values)):
+        if not all(_storable(text) for text in (name, *values)):
             yield ("query", name)
-    if request.content_type == "application/json" and request.body:
+    try:
+        raw = request.body
+    except RawPostDataException:
+        return  # read as a form already (see `unreadable_body`): not JSON, nothing to check
+    if raw:  # whatever the declared type: ninja parses any body as JSON
         try:
-            body = json.loads(request.body)
+            body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             return  # the operation's own parsing says what is wrong with it
-        yield from _nul_in_json(body, ("body", "payload"))
+        yield from _unstorable_in_json(body, ("body", "payload"))
 
 
-def refuse_nul_characters(view_func):
-    """Refuse text holding a NUL character (422) before it reaches a query.
+def refuse_unstorable_text(view_func):
+    """Refuse text that no database can hold (422) before it reaches a query.
 
-    PostgreSQL cannot store or even compare such text (psycopg raises DataError, a 500);
-    SQLite takes it. Refusing it here answers the same on both.
+    A NUL character fails every query on PostgreSQL (psycopg raises DataError) and is
+    stored by SQLite; a lone surrogate fails on both. Either was a 500.
     """
 
     @functools.wraps(view_func)
     def checked(request: HttpRequest, *args, **kwargs):
-        found = [{"loc": loc, "type": "nul_character"} for loc in _nul_locations(request)]
+        found = [{"loc": loc, "type": "unstorable_text"} for loc in _unstorable_text(request)]
         if found:
             raise ValidationError(found)
         return view_func(request, *args, **kwargs)
@@ -120,7 +137,7 @@ def refuse_nul_characters(view_func):
 
 
 def install(api: NinjaAPI) -> None:
-    api.add_decorator(refuse_nul_characters)
+    api.add_decorator(refuse_unstorable_text)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError):
@@ -133,6 +150,13 @@ def install(api: NinjaAPI) -> None:
     def http_error(request: HttpRequest, exc: HttpError):
         message = _ninja_messages().get(exc.message, exc.message)
         return api.create_response(request, {"detail": message}, status=exc.status_code)
+
+    @api.exception_handler(RawPostDataException)
+    def unreadable_body(request: HttpRequest, exc: RawPostDataException):
+        # A multipart body sent with the session has been read as a form by the CSRF check,
+        # and cannot be read again as the JSON the operation expects.
+        message = _("请求体应为 JSON（Content-Type: application/json）。")
+        return api.create_response(request, {"detail": message, "field": None}, status=400)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404):

@@ -29,7 +29,7 @@ from lms.services.attempts import (
     seconds_left,
 )
 
-from .common import paginated
+from .common import is_id, paginated
 from .errors import NotFound
 from .schemas import Error
 from .schemas_exams import (
@@ -216,6 +216,8 @@ def answer_put(request: HttpRequest, attempt_id: int, position: int):
         raise DomainError(_("请求体不是有效的 JSON。"), field="choices") from None
     if not isinstance(body, dict) or "choices" not in body:
         raise DomainError(_('请求体应为 {"choices": [选项编号…]}。'), field="choices")
+    if not is_id(attempt_id):
+        raise _not_found()
     now = timezone.now()
     try:
         answer = answer_save_as(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import ConfigDict, ValidationInfo, field_validator
 
+from lms import privacy
 from lms.models import (
     AreaLevel,
     Gender,
@@ -127,8 +128,11 @@ class MemberOut(Schema):
 
     @staticmethod
     def resolve_id_number(obj: Member, context) -> str:
-        scope = scope_for(context["request"].auth)
-        return obj.id_number if scope.may_view_id_number(obj) else obj.id_number_masked
+        request = context["request"]
+        if not scope_for(request.auth).may_view_id_number(obj):
+            return obj.id_number_masked
+        privacy.id_numbers_shown(request, obj)
+        return obj.id_number
 
     @staticmethod
     def resolve_category(obj: Member) -> dict:

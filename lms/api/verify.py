@@ -10,7 +10,7 @@ import datetime
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from lms.models import Certificate, CertificateStatus
 from lms.views.verify import verification_of
@@ -41,15 +41,17 @@ class VerificationOut(Schema):
 @router.get(
     "/verify/{code}",
     auth=None,
-    response={200: VerificationOut, 404: Error},
+    response={200: VerificationOut, 404: Error, 410: Error},
     summary="验证证书",
     description="按证书二维码中的验证码查验证书：无需登录；返回遮盖后的姓名、课程、发证机构、"
     "日期、实时状态和 PDF 的 SHA-256。",
 )
 def verify_certificate(request: HttpRequest, code: str):
-    certificate = Certificate.objects.filter(code=code).first()
+    certificate = Certificate.objects.filter(code=code).select_related("member").first()
     if certificate is None:
         raise NotFound(_("未找到该证书：请核对验证码是否完整。"))
+    if certificate.member.is_erased:
+        return Status(410, {"detail": _("该编号的证书曾经签发，持证人信息已按规定删除。")})
     verification = verification_of(certificate)
     return {
         "holder_masked": certificate.masked_name,

@@ -46,6 +46,7 @@ from .learning import (
 )
 from .people import Gender, Instructor, Member, MemberCategory, QualificationLevel
 from .plans import CalendarFeed, PlanItemKind, TrainingPlan, TrainingPlanItem
+from .privacy import AccessAction, PersonalDataAccess
 from .roles import AreaAdministrator
 from .teams import (
     DocumentKind,
@@ -58,6 +59,7 @@ from .teams import (
 )
 
 __all__ = [
+    "AccessAction",
     "Area",
     "AreaAdministrator",
     "AreaLevel",
@@ -102,6 +104,7 @@ __all__ = [
     "LessonProgress",
     "Member",
     "MemberCategory",
+    "PersonalDataAccess",
     "PlanItemKind",
     "QualificationLevel",
     "QuestionRegrade",

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from simple_history.models import HistoricalRecords
 
+from lms.uploads import validate_photo
+
 from .teams import private_storage
 
 
@@ -114,7 +116,13 @@ class DrillPhoto(models.Model):
     drill = models.ForeignKey(
         Drill, verbose_name=_("演练"), on_delete=models.CASCADE, related_name="photos"
     )
-    image = models.ImageField(_("照片"), upload_to="drills/photos/%Y/", storage=private_storage)
+    image = models.ImageField(
+        _("照片"),
+        upload_to="drills/photos/%Y/",
+        storage=private_storage,
+        validators=[validate_photo],
+        help_text=_("JPEG、PNG 或 WebP，不超过 10 MB。"),
+    )
     caption = models.CharField(_("说明"), max_length=120, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL

@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from simple_history.models import HistoricalRecords
 
-from lms import idcard
+from lms import id_crypto, idcard
 
 from .areas import subtree_filter
+from .privacy import EncryptedIdNumberField, IdNumberDigestField
 
 
 class Gender(models.TextChoices):
@@ -41,6 +42,17 @@ class MemberQuerySet(models.QuerySet):
     def by_pinyin(self) -> "MemberQuerySet":
         return self.order_by("name_pinyin", "pk")
 
+    def with_id_number(self, number: str) -> "MemberQuerySet":
+        """The member registered under this ID number (spaces and a lowercase x forgiven)."""
+        return self.filter(id_number_digest=id_crypto.digest(idcard.normalize(number)) or "-")
+
+    def with_id_numbers(self, numbers) -> "MemberQuerySet":
+        digests = {id_crypto.digest(idcard.normalize(n)) for n in numbers if n}
+        return self.filter(id_number_digest__in=digests)
+
+    def erased(self) -> "MemberQuerySet":
+        return self.filter(erased_at__isnull=False)
+
 
 class Member(models.Model):
     """A member of a community response team."""
@@ -62,11 +74,15 @@ class Member(models.Model):
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"))
     phone = models.CharField(_("手机号"), max_length=20, db_index=True)
-    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    # Encrypted at rest; found and kept unique by its keyed digest. Empty once erased.
+    id_number = EncryptedIdNumberField(_("身份证号"))
+    id_number_digest = IdNumberDigestField(_("身份证号摘要"), unique=True)
     category = models.CharField(_("人员类别"), max_length=24, choices=MemberCategory.choices)
     joined_on = models.DateField(_("入队日期"), default=timezone.localdate)
     left_on = models.DateField(_("离队日期"), null=True, blank=True)
     skills = models.CharField(_("技能特长"), max_length=200, blank=True)
+    # Set when the member's personal data was erased after they left (services.privacy).
+    erased_at = models.DateTimeField(_("个人信息删除时间"), null=True, blank=True, editable=False)
 
     objects = MemberQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["name_pinyin"])
@@ -87,6 +103,10 @@ class Member(models.Model):
     @property
     def is_active(self) -> bool:
         return self.left_on is None or self.left_on > timezone.localdate()
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 class QualificationLevel(models.TextChoices):

@@ -8,6 +8,8 @@ from django.utils.translation import pgettext_lazy
 
 from simple_history.models import HistoricalRecords
 
+from lms.uploads import validate_document, validate_policy_document
+
 from .areas import subtree_filter
 
 
@@ -90,7 +92,13 @@ class TeamDocument(models.Model):
     )
     kind = models.CharField(_("类别"), max_length=20, choices=DocumentKind.choices)
     title = models.CharField(_("标题"), max_length=120)
-    file = models.FileField(_("文件"), upload_to="teams/documents/%Y/", storage=private_storage)
+    file = models.FileField(
+        _("文件"),
+        upload_to="teams/documents/%Y/",
+        storage=private_storage,
+        validators=[validate_document],
+        help_text=_("PDF、Word 或照片，不超过 20 MB。"),
+    )
     effective_on = models.DateField(_("生效日期"), default=timezone.localdate)
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
@@ -160,7 +168,12 @@ class InsurancePolicy(models.Model):
         "lms.Member", verbose_name=_("被保险队员"), related_name="policies", blank=True
     )
     document = models.FileField(
-        _("保单文件"), upload_to="teams/policies/%Y/", storage=private_storage, blank=True
+        _("保单文件"),
+        upload_to="teams/policies/%Y/",
+        storage=private_storage,
+        blank=True,
+        validators=[validate_policy_document],
+        help_text=_("PDF 或照片，不超过 20 MB。"),
     )
 
     history = HistoricalRecords(m2m_fields=[members])

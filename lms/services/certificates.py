@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.celery import app as celery_app
+from cms.celery import enqueue
 from cms.errors import DomainError
 from courses.models import CoursePage
 from lms.models import (
@@ -75,9 +75,7 @@ def _county_code(member: Member) -> str:
 
 def _enqueue_render(certificate_ids: list[int]) -> None:
     for pk in certificate_ids:
-        transaction.on_commit(
-            lambda pk=pk: celery_app.signature("lms.tasks.certificate_render", args=[pk]).delay()
-        )
+        transaction.on_commit(lambda pk=pk: enqueue("lms.tasks.certificate_render", pk))
 
 
 def _completed_on(member: Member, course: CoursePage) -> datetime.date | None:
@@ -233,13 +231,16 @@ def certificates_expire(*, today: datetime.date | None = None) -> int:
 # -- bulk issuance -------------------------------------------------------------------
 
 
+def _job_scope(job: CertificateJob, prefix: str = ""):
+    """Filter keywords selecting the job's team or area, through `prefix` (a member path)."""
+    if job.team_id:
+        return {f"{prefix}team_id": job.team_id}
+    return subtree_filter(f"{prefix}team__community__", job.area.path)
+
+
 def _job_members(job: CertificateJob):
     """Members the job covers: on the roster, completed the course, in id order."""
-    members = Member.objects.filter(left_on__isnull=True)
-    if job.team_id:
-        members = members.filter(team_id=job.team_id)
-    else:
-        members = members.filter(**subtree_filter("team__community__", job.area.path))
+    members = Member.objects.filter(left_on__isnull=True, **_job_scope(job))
     completed = Enrollment.objects.filter(
         course_id=job.course_id, status=EnrollmentStatus.COMPLETED
     ).values("member_id")
@@ -248,6 +249,15 @@ def _job_members(job: CertificateJob):
         holders = Certificate.objects.valid().filter(course_id=job.course_id).values("member_id")
         members = members.exclude(pk__in=holders)
     return members.order_by("pk")
+
+
+def _job_unrendered(job: CertificateJob):
+    """Valid certificates of the job's course and scope still without their file."""
+    return (
+        Certificate.objects.valid()
+        .filter(course_id=job.course_id, pdf="", **_job_scope(job, "member__"))
+        .order_by("pk")
+    )
 
 
 def certificate_job_create(
@@ -266,15 +276,14 @@ def certificate_job_create(
     if not job.total:
         raise DomainError(_("没有需要发证的队员：均未结业或已持有效证书。"))
     job.save()
-    transaction.on_commit(
-        lambda: celery_app.signature("lms.tasks.certificate_job_run", args=[job.pk]).delay()
-    )
+    transaction.on_commit(lambda: enqueue("lms.tasks.certificate_job_run", job.pk))
     return job
 
 
 def certificate_job_run(*, job: CertificateJob, chunk_size: int = 20) -> CertificateJob:
-    """Issue and render chunk by chunk: records in one transaction, then one document
-    rendered for the chunk and split into a file per certificate. Resumable."""
+    """Issue and render chunk by chunk: a chunk's records and the job's progress in one
+    transaction, then one document rendered for the chunk and split into a file per
+    certificate. Resumable and safe to run twice, even at the same time."""
     from lms.services.certificate_pdf import certificates_render
 
     if job.status == JobStatus.DONE:
@@ -282,15 +291,28 @@ def certificate_job_run(*, job: CertificateJob, chunk_size: int = 20) -> Certifi
     CertificateJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
     template = CertificateTemplate.for_course(job.course)
     issued_on = timezone.localdate()
+    # A worker that died after committing a chunk but before storing its files left
+    # certificates without one: those come first.
+    certificates_render(list(_job_unrendered(job)))
     while True:
-        members = list(
-            _job_members(job)
-            .filter(pk__gt=job.last_member_id)
-            .select_related("team__community")[:chunk_size]
-        )
-        if not members:
-            break
         with transaction.atomic():
+            # The job row stays locked while a chunk is issued: another delivery of this
+            # task waits, then continues after the chunk instead of issuing it again.
+            progress = (
+                CertificateJob.objects.select_for_update()
+                .filter(pk=job.pk)
+                .values("last_member_id", "done", "issued")
+                .get()
+            )
+            for name, value in progress.items():
+                setattr(job, name, value)
+            members = list(
+                _job_members(job)
+                .filter(pk__gt=job.last_member_id)
+                .select_related("team__community")[:chunk_size]
+            )
+            if not members:
+                break
             issued = []
             for member in members:
                 certificate, created = _issue(
@@ -305,13 +327,13 @@ def certificate_job_run(*, job: CertificateJob, chunk_size: int = 20) -> Certifi
                 )
                 if created:
                     issued.append(certificate)
+            job.last_member_id = members[-1].pk
+            job.done += len(members)
+            job.issued += len(issued)
+            CertificateJob.objects.filter(pk=job.pk).update(
+                last_member_id=job.last_member_id, done=job.done, issued=job.issued
+            )
         certificates_render(issued)
-        job.last_member_id = members[-1].pk
-        job.done += len(members)
-        job.issued += len(issued)
-        CertificateJob.objects.filter(pk=job.pk).update(
-            last_member_id=job.last_member_id, done=job.done, issued=job.issued
-        )
     CertificateJob.objects.filter(pk=job.pk).update(
         status=JobStatus.DONE, finished_at=timezone.now(), done=F("total")
     )

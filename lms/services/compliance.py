@@ -21,7 +21,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from cms.celery import app as celery_app
+from cms.celery import enqueue
 from courses.models import CoursePage
 from lms.models import (
     Area,
@@ -350,7 +350,9 @@ def _flush_pending() -> None:
 def _enqueue(team_ids: list[int]) -> None:
     for start in range(0, len(team_ids), EVALUATE_CHUNK):
         chunk = team_ids[start : start + EVALUATE_CHUNK]
-        celery_app.signature("lms.tasks.compliance_evaluate_teams", args=[chunk]).delay()
+        # Unsent chunks are not lost: their snapshots are stale and the nightly run
+        # evaluates them.
+        enqueue("lms.tasks.compliance_evaluate_teams", chunk)
 
 
 def teams_evaluate_later(team_ids) -> None:

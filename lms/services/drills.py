@@ -16,8 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from PIL import Image
-
+from cms.uploads import check_image
 from lms.checkin import checkin_read, checkin_verify
 from lms.errors import DomainError
 from lms.models import (
@@ -36,15 +35,15 @@ from lms.models import (
 from lms.scope import scope_for
 from lms.services.hours import service_record_from_event
 from lms.services.plans import plan_items_match_event
+from lms.uploads import validate_photo
 
 # A member may check in from an hour before the start (assembly) to two hours after the
 # planned end (drills overrun; the debrief comes after).
 CHECKIN_OPENS_BEFORE = datetime.timedelta(hours=1)
 CHECKIN_CLOSES_AFTER = datetime.timedelta(hours=2)
 MAX_MINUTES = 24 * 60
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
 # Formats accepted, and the extension a stored photo gets (its name is never the upload's).
-PHOTO_FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+PHOTO_FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp"}
 
 EDITABLE_FIELDS = (
     "title",
@@ -508,23 +507,17 @@ def drill_close(
 
 
 def _check_image(image_file) -> str:
-    """The file's extension, once Pillow has read it as an accepted image format."""
-    size = getattr(image_file, "size", None)
-    if size is None or size <= 0:
+    """The extension a photo is stored with, once it passed the upload checks (type by
+    content, decodable, size and pixel limits: lms.uploads.validate_photo)."""
+    if not getattr(image_file, "size", None):
         raise DomainError(_("请选择一张照片。"), field="image")
-    if size > MAX_PHOTO_BYTES:
-        raise DomainError(_("照片不能超过 10 MB。"), field="image")
     try:
-        image_file.seek(0)
-        with Image.open(image_file) as image:
-            image_format = image.format
-            image.verify()
-    except Exception as exc:  # Pillow raises many kinds for a file that is not an image
-        raise DomainError(_("上传的文件不是有效的图片。"), field="image") from exc
-    finally:
-        image_file.seek(0)
+        validate_photo(image_file)
+        image_format = check_image(image_file)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], field="image") from exc
     if image_format not in PHOTO_FORMATS:
-        raise DomainError(_("请上传 JPG、PNG、WebP 或 GIF 格式的照片。"), field="image")
+        raise DomainError(_("请上传 JPG、PNG 或 WebP 格式的照片。"), field="image")
     return PHOTO_FORMATS[image_format]
 
 

@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.celery import app as celery_app
+from cms.celery import enqueue
 from courses.models import CoursePage
 from lms.errors import DomainError
 from lms.models import (
@@ -134,8 +134,7 @@ def assignment_job_create(
         teams_total=Team.objects.within(area).count(),
     )
     # By name: lms.tasks imports this module. Honoured by eager mode like .delay().
-    task = celery_app.signature("lms.tasks.assignment_job_run", args=(job.pk,))
-    transaction.on_commit(task.delay)
+    transaction.on_commit(lambda: enqueue("lms.tasks.assignment_job_run", job.pk))
     return job
 
 
@@ -143,7 +142,8 @@ def assignment_job_run(*, job: AssignmentJob, batch_size: int = 50) -> Assignmen
     """Enroll every active member of every team in the job's area; safe to run twice.
 
     Teams are processed in order of id, one transaction each, and the job records how
-    far it got, so a restarted worker continues where the last one stopped.
+    far it got in that transaction, so a restarted worker continues where the last one
+    stopped and a second delivery running at the same time skips the teams already done.
     """
     if job.status == JobStatus.DONE:
         return job
@@ -151,6 +151,15 @@ def assignment_job_run(*, job: AssignmentJob, batch_size: int = 50) -> Assignmen
     teams = Team.objects.within(job.area).filter(pk__gt=job.last_team_id).order_by("pk")
     for team in teams.iterator(chunk_size=batch_size):
         with transaction.atomic():
+            # Locked while the team is enrolled: a concurrent run waits, then sees it done.
+            last_team_id = (
+                AssignmentJob.objects.select_for_update()
+                .filter(pk=job.pk)
+                .values_list("last_team_id", flat=True)
+                .get()
+            )
+            if team.pk <= last_team_id:
+                continue
             created = enrollment_assign_team(
                 team=team,
                 course=job.course,

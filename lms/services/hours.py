@@ -74,10 +74,11 @@ def _clean_hours(hours) -> Decimal:
         value = None
     if value is None or not value.is_finite() or value <= 0:
         raise DomainError(_("时长应为正数（小时），以 0.5 小时为单位。"), field="hours")
-    if value % HALF_HOUR:
-        raise DomainError(_("时长以 0.5 小时为单位，例如 1、1.5、2。"), field="hours")
+    # The limit first: `%` on a huge value (1E+30) raises InvalidOperation instead of answering.
     if value > DAY_LIMIT:
         raise DomainError(_("一天的服务时长不能超过 24 小时。"), field="hours")
+    if value % HALF_HOUR:
+        raise DomainError(_("时长以 0.5 小时为单位，例如 1、1.5、2。"), field="hours")
     return value
 
 

@@ -49,11 +49,11 @@ def _check(member: Member) -> None:
     if member.left_on and member.left_on < member.joined_on:
         raise DomainError(_("离队日期不能早于入队日期。"), field="left_on")
     # The message names no team: the other team may be outside the caller's scope.
-    if Member.objects.filter(id_number=member.id_number).exclude(pk=member.pk).exists():
+    if Member.objects.with_id_number(member.id_number).exclude(pk=member.pk).exists():
         raise DomainError(_("该身份证号已被登记，不能重复登记。"), field="id_number")
     member.name_pinyin = pinyin.sort_key(member.name)
     try:
-        member.full_clean(exclude=["id_number", "team", "user"])
+        member.full_clean(exclude=["id_number", "id_number_digest", "team", "user"])
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DomainError(messages[0], field=field) from exc

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from openpyxl import Workbook
 
-from cms.celery import app as celery_app
+from cms.celery import enqueue
 from cms.spreadsheets import new_sheet, text_cell, workbook_bytes
 from lms.errors import DomainError
 from lms.models import (
@@ -101,9 +101,7 @@ def yearly_report_create(*, area: Area, year: int, by) -> YearlyReport:
         job = YearlyReport(area=area, year=year, created_by=by, total=len(STEPS))
         job.full_clean()
         job.save()
-        transaction.on_commit(
-            lambda: celery_app.signature("lms.tasks.yearly_report_run", args=[job.pk]).delay()
-        )
+        transaction.on_commit(lambda: enqueue("lms.tasks.yearly_report_run", job.pk))
     return job
 
 

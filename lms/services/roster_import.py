@@ -164,7 +164,7 @@ def roster_import(*, team: Team, file: BinaryIO | bytes, actor, dry_run: bool) -
             # Locked, so that an edit made meanwhile on another screen is not overwritten.
             registered = {
                 m.id_number: m
-                for m in Member.objects.filter(id_number__in=list(first_row_of))
+                for m in Member.objects.with_id_numbers(first_row_of)
                 .select_related("team")
                 .select_for_update(of=("self",))
             }

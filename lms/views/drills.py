@@ -384,6 +384,9 @@ def drill_photo_add_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error.message)
         else:
             messages.success(request, _("照片已上传。"))
+    elif "image" in form.errors and request.FILES.get("image"):
+        # The file was refused (its type, content or size): say why.
+        messages.error(request, form.errors["image"][0])
     else:
         messages.error(request, _("请选择要上传的照片。"))
     return redirect(reverse("learn:drill", args=[drill.pk]) + "#photos")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from courses.models import CoursePage
 from lms.models import Area, DrillRole, DrillScenario, Instructor, Team
 from lms.scope import Scope
+from lms.uploads import validate_photo
 
 # Phones pick several teams comfortably from checkboxes up to this many; beyond it, a list.
 CHECKBOXES_UP_TO = 30
@@ -171,7 +172,8 @@ class RemoveAttendanceForm(forms.Form):
 class PhotoForm(forms.Form):
     image = forms.FileField(
         label=_("照片"),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         help_text=_("JPG、PNG 或 WebP，不超过 10 MB。"),
+        validators=[validate_photo],
     )
     caption = forms.CharField(label=_("说明"), max_length=120, required=False)

@@ -89,9 +89,12 @@ def _public(view):
 
 @_public
 def verify(request: HttpRequest, code: str) -> HttpResponse:
-    certificate = Certificate.objects.filter(code=code).first()
+    certificate = Certificate.objects.filter(code=code).select_related("member").first()
     if certificate is None:
         return render(request, "lms/verify/not_found.html", status=404)
+    if certificate.member.is_erased:
+        # The holder's data was erased after they left: only that the serial existed.
+        return render(request, "lms/verify/erased.html", {"certificate": certificate})
     return render(
         request,
         "lms/verify/certificate.html",
@@ -132,11 +135,16 @@ class LookupForm(forms.Form):
 
 
 def certificate_lookup(serial: str, name: str) -> Certificate | None:
-    """The certificate with this serial (any case) held by exactly this name; else None."""
-    certificate = Certificate.objects.filter(serial__iexact=serial).only("code", "holder_name")
-    certificate = certificate.first()
+    """The certificate with this serial (any case) held by exactly this name; else None.
+    An erased holder's certificate is found by serial alone: its page only says it existed."""
+    certificate = Certificate.objects.filter(serial__iexact=serial).only(
+        "code", "holder_name", "member__erased_at"
+    )
+    certificate = certificate.select_related("member").first()
     if certificate is None:
         return None
+    if certificate.member.is_erased:
+        return certificate
     if not hmac.compare_digest(certificate.holder_name.strip().encode(), name.encode()):
         return None
     return certificate

@@ -8,11 +8,11 @@ Models are reached with `apps.get_model` (the page models import this package).
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.conf import settings
 from django.db.models import F
 
 from wagtail.models import Locale, Page
 
+from cms.cache import language_variants
 from lms.models import Area, AreaLevel
 
 STORIES_PER_TEAM = 3
@@ -143,16 +143,11 @@ def top_ten_paths() -> list[str]:
     for year, codes in codes_by_year.items():
         routes.append(f"{year}/")
         routes.extend(f"{year}/{code}/" for code in codes)
-    languages = [code for code, _name in settings.LANGUAGES]
     paths = []
     for index in apps.get_model("publicity", "TopTenIndexPage").objects.all():
         parts = index.get_url_parts()
         if not parts:
             continue
-        bare = parts[2]
-        for code in languages:
-            if bare.startswith(f"/{code}/"):
-                bare = bare[len(code) + 1 :]
-        for base in [bare, *(f"/{code}{bare}" for code in languages)]:
+        for base in language_variants(parts[2]):
             paths.extend(base + route for route in routes)
     return sorted(set(paths))

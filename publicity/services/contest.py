@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.cache import purge_paths
+from cms.cache import language_variants, purge_paths
 from lms.models import Team
 from lms.ratelimit import rate_limit_hit
 from publicity.errors import DomainError
@@ -147,15 +147,6 @@ def _full_clean(instance, exclude=None) -> None:
 # -- keeping the public pages true ----------------------------------------------------------
 
 
-def _language_variants(path: str) -> list[str]:
-    """A public path as served with every language prefix (and without one)."""
-    bare = path
-    for code, _name in settings.LANGUAGES:
-        if path.startswith(f"/{code}/"):
-            bare = path[len(code) + 1 :]
-    return [bare, *(f"/{code}{bare}" for code, _name in settings.LANGUAGES)]
-
-
 def contest_public_paths(contest, entries=()) -> list[str]:
     """The cached public paths showing the contest: its index, overview and results, and the
     given entries' pages, in every language."""
@@ -169,9 +160,9 @@ def contest_public_paths(contest, entries=()) -> list[str]:
         base = parts[2]
         parent_parts = page.get_parent().get_url_parts()
         if parent_parts:
-            paths.extend(_language_variants(parent_parts[2]))
+            paths.extend(language_variants(parent_parts[2]))
         for sub in subpaths:
-            paths.extend(_language_variants(base + sub))
+            paths.extend(language_variants(base + sub))
     return list(dict.fromkeys(paths))
 
 

@@ -25,6 +25,7 @@ from wagtail.models import Collection, Locale, Page, WorkflowState
 from pypinyin import lazy_pinyin
 
 from cms.translation import page_aliases_create
+from cms.uploads import check_image
 from lms.models import Member, Team
 from lms.scope import scope_for
 from publicity.errors import DomainError
@@ -86,7 +87,10 @@ def _checked_image(upload: UploadedFile, *, field: str) -> UploadedFile:
     """The upload if it is an image Wagtail accepts (type, extension matching the content,
     size and pixel limits), else the reason."""
     try:
-        return WagtailImageField(required=True).clean(upload)
+        upload = WagtailImageField(required=True).clean(upload)
+        # Wagtail reads only the header: decode the image too (cms.uploads).
+        check_image(upload)
+        return upload
     except ValidationError as exc:
         raise DomainError(
             _("图片无法使用：%(reason)s") % {"reason": " ".join(exc.messages)}, field=field

@@ -228,7 +228,7 @@ def test_qr_code_opens_the_page_it_is_on(client, article):
     assert decode_qr(svg) == f"{SITE}/articles/typhoon/"
     assert len(svg.encode()) < 4000  # inline, a few KB
     assert "手机扫码打开本页" in html
-    assert f'user-select:all">{SITE}/articles/typhoon/</span>' in html  # written out to copy
+    assert f'class="page-url">{SITE}/articles/typhoon/</span>' in html  # written out to copy
 
 
 def test_qr_code_follows_the_language_prefix(client, article):

@@ -273,3 +273,33 @@ def test_a_course_is_granted_to_trainers_only_and_once(client, people, courses):
     )
     assert response.status_code == 200
     assert CourseGrant.objects.filter(course=courses["granted"]).count() == 1
+
+
+def test_trainer_cannot_read_the_drafts_and_history_of_a_course_not_granted(
+    client, people, courses
+):
+    """Revisions, comparisons, draft previews and history show a course's unpublished text."""
+    other, granted = courses["other"], courses["granted"]
+    for course in (other, granted):
+        course.title = f"{course.title}（未发布修订）"
+        course.save_revision()
+    client.force_login(people["trainer"])
+
+    def pages_of(course):
+        revision = course.revisions.order_by("-pk").first()
+        return [
+            f"/admin/pages/{course.pk}/revisions/",
+            f"/admin/pages/{course.pk}/revisions/{revision.pk}/view/",
+            f"/admin/pages/{course.pk}/revisions/compare/earliest...{revision.pk}/",
+            f"/admin/pages/{course.pk}/view_draft/",
+            f"/admin/pages/{course.pk}/history/",
+        ]
+
+    for url in pages_of(other):
+        response = client.get(url)
+        assert refused(response), url
+        assert "未发布修订" not in response.content.decode(), url
+    for url in pages_of(granted):
+        response = client.get(url, follow=True)  # the revisions index redirects to history
+        assert response.status_code == 200, url
+        assert response.request["PATH_INFO"] != "/admin/", url

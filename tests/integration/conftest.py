@@ -42,10 +42,21 @@ def redis_cache(settings, redis_url):
     cache.delete_pattern("*")
 
 
-@pytest.fixture
-def postgres(db):
+def _require_postgres():
     if connection.vendor != "postgresql":
         if os.environ.get("REQUIRE_SERVICES"):
             pytest.fail("REQUIRE_SERVICES is on but the database is not PostgreSQL")
         pytest.skip("not running on PostgreSQL")
     return connection
+
+
+@pytest.fixture
+def postgres(db):
+    return _require_postgres()
+
+
+@pytest.fixture
+def postgres_committed(transactional_db):
+    """PostgreSQL with real commits, for tests whose other processes (a Celery worker) must
+    see the rows: the database is emptied after the test instead of rolled back."""
+    return _require_postgres()

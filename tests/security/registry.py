@@ -417,6 +417,13 @@ def records(namespace: str, attr: str, manager: str, outsiders=TEAM_RECORD, **ex
     viewset(namespace, attr, views, owner=manager, outsiders=outsiders)
 
 
+# A member's personal data (lms/admin_views/privacy_hooks.py): export and erasure belong to
+# the administrators of the member's area; the member, their leader and teammates are refused.
+# The owner's POST of an erasure of the (active) member is refused with the reason (400).
+PERSONAL_DATA = plus("member", "teammate", "leader")
+url("lms_privacy:export", pk("member_record"), owner="admin", outsiders=PERSONAL_DATA)
+url("lms_privacy:erase", pk("member_record"), owner="admin", outsiders=PERSONAL_DATA)
+
 records("lms_team", "team", "admin")
 records("lms_member", "member_record", "leader")
 records("lms_instructor", "instructor", "admin")
@@ -575,6 +582,9 @@ for namespace, attr in (
         owner="reviewer",
         **CONTENT,
     )
+# Choosing a question or an exam (in an exam or a lesson's quiz) is for their authors.
+url("wagtailsnippetchoosers_courses_question:chosen", pk("question"), owner="reviewer", **CONTENT)
+url("wagtailsnippetchoosers_courses_exam:chosen", pk("exam"), owner="reviewer", **CONTENT)
 url(
     "wagtailsnippets_courses_question:revisions_revert",
     lambda w: {"pk": w.question.pk, "revision_id": w.question_revision.pk},
@@ -624,26 +634,26 @@ for namespace, attr in (("lms_compliance_standard", "standard"), ("lms_yearly_ta
         owner="superuser",
         **CONTENT,
     )
-# Certificate templates are the region's too; every 区域管理员 may edit them (lms.roles).
-TEMPLATE_OUTSIDERS = ("other_member", "other_leader", "anonymous", "leader")
-TEMPLATE_EXCUSE = {
-    "other_admin": "templates are region-wide, not a county's: the 区域管理员 group may "
-    "add and change them (lms/roles.py)"
-}
+# Certificate templates are the region's too: region administrators change them, every area
+# administrator reads them (lms/admin_views/policies.RegionEditsPolicy).
+TEMPLATE_CHANGES = {"outsiders": plus("admin", "leader"), "excused": {}}
 viewset(
     "lms_certificate_template",
     "template",
     {
-        "edit": EDIT,
-        "delete": DELETE,
+        "edit": {**EDIT, **TEMPLATE_CHANGES},
+        "delete": {**DELETE, **TEMPLATE_CHANGES},
+        "copy": TEMPLATE_CHANGES,
         "history": {},
         "history_results": {},
         "usage": {},
-        "copy": {},
     },
-    owner="admin",
-    outsiders=TEMPLATE_OUTSIDERS,
-    excused=TEMPLATE_EXCUSE,
+    owner="superuser",
+    outsiders=("other_member", "other_leader", "anonymous", "leader"),
+    excused={
+        "other_admin": "templates are region-wide, not a county's: every area administrator "
+        "reads them (the region changes them)"
+    },
     county_owned=False,
 )
 
@@ -719,13 +729,9 @@ ALLOWED: dict[str, str] = {
     "TopTenIndexPage:year": "the public top-ten list of a year (announced, frozen figures)",
     "TopTenIndexPage:area": "the public top-ten list of a city for a year",
     # Wagtail's snippet choosers answer any user with admin access (Wagtail's design); the
-    # question bank is region-wide content, not a county's. See the report of issue 10.
-    "wagtailsnippetchoosers_courses_question:chosen": "Wagtail's snippet chooser: the "
-    "title of a question bank entry (no options, no key) to any admin user",
+    # question and exam choosers are restricted to their authors (courses/viewsets.py).
     "wagtailsnippetchoosers_courses_questioncategory:chosen": "Wagtail's snippet chooser: "
     "a question category's name to any admin user",
-    "wagtailsnippetchoosers_courses_exam:chosen": "Wagtail's snippet chooser: an exam's "
-    "title to any admin user",
     "learn:course": SELF_SERVICE,
     "learn:enroll": SELF_SERVICE,
     "learn:lesson": SELF_SERVICE,

@@ -26,7 +26,7 @@ from django.db.models.deletion import (
     get_candidate_relations_to_delete,
 )
 
-from lms import idcard, pinyin
+from lms import id_crypto, idcard, pinyin
 from lms.management.scale_activity import ACTIVITY_MODELS, activity_create, insert_rows
 from lms.models import (
     Area,
@@ -63,6 +63,7 @@ MEMBER_COLUMNS = (
     "birth_date",
     "phone",
     "id_number",
+    "id_number_digest",
     "category",
     "joined_on",
     "skills",
@@ -314,6 +315,7 @@ class Command(BaseCommand):
                     male = rng.random() < 0.55
                     name, name_pinyin = people.pick(rng, male)
                     birth_date, yyyymmdd = rng.choice(born_days)
+                    number = _unique_id_number(rng, county_code + yyyymmdd, male, used)
                     # Columns in MEMBER_COLUMNS order.
                     rows.append(
                         (
@@ -323,7 +325,9 @@ class Command(BaseCommand):
                             "M" if male else "F",
                             birth_date,
                             f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}",
-                            _unique_id_number(rng, county_code + yyyymmdd, male, used),
+                            # Raw rows skip the model field: encrypt and digest here.
+                            id_crypto.encrypt(number),
+                            id_crypto.digest(number),
                             rng.choices(categories, cum_weights=cum_weights)[0],
                             rng.choice(joined_days)[0],
                             "",

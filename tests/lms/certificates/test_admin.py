@@ -4,6 +4,7 @@ seen from the county that issued them and from another county."""
 import pytest
 
 from lms.models import (
+    AreaAdministrator,
     Certificate,
     CertificateJob,
     CertificateStatus,
@@ -240,8 +241,12 @@ def test_a_new_default_template_takes_over_from_the_old_one(client, admins, temp
     assert CertificateTemplate.objects.count() == 2
 
 
-def test_a_county_admin_edits_and_adds_templates(client, admins, template):
-    client.force_login(admins["qingxiu_admin"])
+def test_the_region_administrator_edits_and_adds_templates(client, admins, template):
+    region_admin = UserFactory(
+        username="region-admin", groups=[lms_roles_setup()[AREA_ADMINISTRATORS]]
+    )
+    AreaAdministrator.objects.create(user=region_admin, area=admins["areas"]["region"])
+    client.force_login(region_admin)
     edit = f"/admin/lms/certificate-template/edit/{template.pk}/"
     assert client.get(edit).status_code == 200
     response = client.post(
@@ -266,6 +271,21 @@ def test_a_county_admin_edits_and_adds_templates(client, admins, template):
     assert not added.is_default
     template.refresh_from_db()
     assert template.is_default
+
+
+def test_a_county_admin_reads_the_templates_but_may_not_change_them(client, admins, template):
+    """Every county's certificates use the region's templates: a county only reads them."""
+    client.force_login(admins["qingxiu_admin"])
+    listing = html(client.get("/admin/lms/certificate-template/"))
+    assert "自治区标准模板" in listing
+    assert "/admin/lms/certificate-template/new/" not in listing
+    edit = f"/admin/lms/certificate-template/edit/{template.pk}/"
+    assert client.get(edit).status_code != 200
+    client.post(edit, {**TEMPLATE_FORM, "name": template.name, "title": "改过的标题"})
+    client.post("/admin/lms/certificate-template/new/", {**TEMPLATE_FORM, "name": "青秀区自制模板"})
+    template.refresh_from_db()
+    assert template.title != "改过的标题"
+    assert not CertificateTemplate.objects.filter(name="青秀区自制模板").exists()
 
 
 def test_a_county_admin_may_choose_and_upload_seal_images(client, admins):

@@ -93,7 +93,7 @@ def test_a_good_file_imports_every_row(team, county_admin):
     assert (report.created, report.updated, report.unchanged) == (20, 0, 0)
     assert [r.row for r in report.rows] == list(range(2, 22))
     assert team.members.count() == 20
-    member = team.members.get(id_number=rows[0]["身份证号"])
+    member = team.members.with_id_number(rows[0]["身份证号"]).get()
     assert member.name == "覃小明"
     assert member.gender == "F"
     assert member.category == "volunteer"
@@ -150,7 +150,7 @@ def test_changed_rows_are_updated_and_matched_by_id_number(team, county_admin):
         (4, RowAction.CREATED),
     ]
     assert report.rows[0].changed == ("手机号",)
-    assert team.members.get(id_number=person(1)["身份证号"]).phone == "13900000099"
+    assert team.members.with_id_number(person(1)["身份证号"]).get().phone == "13900000099"
     assert team.members.count() == 3
 
 
