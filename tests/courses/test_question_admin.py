@@ -157,6 +157,23 @@ def test_search_on_the_stem_and_filters(client, people, bank):
     assert f"{EXPORT}?active=false" in html
 
 
+def test_the_question_chooser_is_for_authors_and_searches_within_the_stem(client, people, bank):
+    """Choosing questions (for an exam or a lesson's quiz): a word in the middle of a stem is
+    found; query syntax is just text; people who may not author the bank get a 404."""
+    chooser = reverse("wagtailsnippetchoosers_courses_question:choose_results")
+    client.force_login(people["trainer"])
+    html = client.get(chooser, {"q": "干粉"}).content.decode()
+    assert "使用干粉灭火器" in html and "成人胸外按压" not in html
+    response = client.get(chooser, {"q": 'javascript:alert("x") OR "'})
+    assert response.status_code == 200
+    assert "成人胸外按压" not in response.content.decode()
+
+    lms_roles_setup()
+    leader = UserFactory(username="chooser-leader", groups=[Group.objects.get(name=TEAM_LEADERS)])
+    client.force_login(leader)
+    assert client.get(chooser, {"q": "干粉"}).status_code == 404
+
+
 def test_filter_by_course(client, people, bank, catalog):
     course = course_with_lessons(catalog, code="GX-YJ-103", lessons=1)
     bank["cpr"].course = course
