@@ -24,19 +24,16 @@ from wagtail.admin.widgets import AdminDateInput
 
 from lms import privacy
 from lms.errors import DomainError
-from lms.models import AccessAction, Area, Member, PersonalDataAccess
+from lms.models import AccessAction, Member, PersonalDataAccess
 from lms.ratelimit import client_ip
-from lms.scope import Scope, scope_for
+from lms.scope import scope_for
 from lms.services.privacy import erasure_refusal, member_erase, member_export
 
-
-def is_region_admin(scope: Scope) -> bool:
-    """Superusers and the administrators of the whole region (the root of the area tree)."""
-    return scope.is_global or any(len(p) == Area.steplen for p in scope.area_paths)
+from .policies import is_region_admin
 
 
 def may_read_access_log(user) -> bool:
-    return user.is_authenticated and user.is_active and is_region_admin(scope_for(user))
+    return user.is_authenticated and user.is_active and is_region_admin(user)
 
 
 def personal_data_member(request, pk) -> Member:
